@@ -1,0 +1,83 @@
+/**
+ * vCenter event -> CloudEvent (JSON structured form, the `msg.payload` of `vcenter-in`).
+ *
+ * format "vsphere" is the Knative VSphereSource's: id = key, type com.vmware.vsphere.<Class>.v0,
+ * extensions eventclass and vsphereapiversion, no subject. format "router" is the VMware Event
+ * Router's: type com.vmware.event.router/<eventclass>, subject = class, extension
+ * vsphereapiversion, id a UUID derived from source and key so a replayed event keeps its id.
+ */
+import { createHash } from "node:crypto";
+import { eventClassOf, eventTypeName, type VimEvent } from "./event";
+import { eventToJson, eventToXml } from "./event-data";
+import { goUtcTime } from "./vim-time";
+
+export type VsphereFormat = "vsphere" | "router";
+export type PayloadEncoding = "json" | "xml";
+
+export interface VsphereCloudEvent {
+  specversion: "1.0";
+  id: string;
+  source: string;
+  type: string;
+  subject?: string;
+  time: string;
+  datacontenttype: "application/json" | "application/xml";
+  data: unknown;
+  eventclass?: string;
+  vsphereapiversion: string;
+}
+
+export interface CloudEventContext {
+  /** the SDK URL, e.g. https://vc.example.com/sdk (never credentials) */
+  source: string;
+  /** about.apiVersion of the vCenter */
+  apiVersion: string;
+  format: VsphereFormat;
+  encoding: PayloadEncoding;
+}
+
+/** RFC 4122 name-based UUID (version 5, SHA-1) in the URL namespace. */
+export function uuidV5(name: string): string {
+  const ns = Buffer.from("6ba7b8119dad11d180b400c04fd430c8", "hex");
+  const h = createHash("sha1").update(ns).update(name, "utf8").digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+export function toCloudEvent(ev: VimEvent, ctx: CloudEventContext): VsphereCloudEvent {
+  const eventclass = eventClassOf(ev.className);
+  const name = eventTypeName(ev);
+  const xml = ctx.encoding === "xml";
+  const base = {
+    specversion: "1.0" as const,
+    time: goUtcTime(ev.createdTime),
+    datacontenttype: xml ? ("application/xml" as const) : ("application/json" as const),
+    data: xml ? eventToXml(ev.node) : eventToJson(ev.node),
+  };
+  if (ctx.format === "router") {
+    return {
+      specversion: base.specversion,
+      id: uuidV5(`${ctx.source}#${ev.key}`),
+      source: ctx.source,
+      type: `com.vmware.event.router/${eventclass}`,
+      subject: name,
+      time: base.time,
+      datacontenttype: base.datacontenttype,
+      data: base.data,
+      vsphereapiversion: ctx.apiVersion,
+    };
+  }
+  return {
+    specversion: base.specversion,
+    id: String(ev.key),
+    source: ctx.source,
+    type: `com.vmware.vsphere.${name}.v0`,
+    time: base.time,
+    datacontenttype: base.datacontenttype,
+    data: base.data,
+    eventclass,
+    vsphereapiversion: ctx.apiVersion,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The shared connection to one vCenter, owned by a `vsphere-config` node: one SOAP session for
+ * every `vcenter-in` using it, created on first use, re-established with back-off (1 s doubling
+ * to 60 s) after NotAuthenticated or transport errors, logged out when the last user leaves.
+ */
+import { EventEmitter } from "node:events";
+import { Backoff, sleep } from "./backoff";
+import { VsphereError } from "./faults";
+import { VsphereSession, type SessionOptions } from "./session";
+
+export type ConnectionState = "idle" | "connecting" | "connected" | "reconnecting" | "error" | "closed";
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  /** why the last attempt failed (reconnecting / error) */
+  reason?: string;
+}
+
+export interface ConnectionOptions extends SessionOptions {
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class VsphereConnection extends EventEmitter {
+  private current: VsphereSession | undefined;
+  private pending: Promise<VsphereSession> | undefined;
+  private readonly users = new Set<object>();
+  private readonly backoff: Backoff;
+  private closed = false;
+  /** aborts the log-in loop under way (close, or the last user leaving) */
+  private loopAbort = new AbortController();
+  private status: ConnectionStatus = { state: "idle" };
+
+  constructor(readonly options: ConnectionOptions) {
+    super();
+    this.backoff = new Backoff(options.minBackoffMs ?? 1000, options.maxBackoffMs ?? 60_000);
+  }
+
+  get sdkUrl(): string {
+    return this.options.sdkUrl;
+  }
+
+  get state(): ConnectionStatus {
+    return this.status;
+  }
+
+  register(user: object): void {
+    this.users.add(user);
+  }
+
+  /** Remove a user; the last one out logs the session out. */
+  async deregister(user: object): Promise<void> {
+    this.users.delete(user);
+    if (this.users.size === 0) await this.disconnect();
+  }
+
+  /**
+   * A logged-in session, logging in first if needed. Retries with back-off until it succeeds,
+   * the signal aborts, or the connection is closed (then rejects with kind "closed").
+   */
+  session(signal?: AbortSignal): Promise<VsphereSession> {
+    if (this.closed) return Promise.reject(new VsphereError("vCenter connection closed", "closed"));
+    if (this.current !== undefined) return Promise.resolve(this.current);
+    this.pending ??= this.connectLoop().finally(() => {
+      this.pending = undefined;
+    });
+    if (signal === undefined) return this.pending;
+    return new Promise<VsphereSession>((resolve, reject) => {
+      const onAbort = (): void => reject(new VsphereError("cancelled", "closed"));
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.pending!.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  /** A user saw NotAuthenticated (or lost the transport): drop this session, log in anew next time. */
+  invalidate(session: VsphereSession, reason: string): void {
+    if (this.current !== session) return;
+    this.current = undefined;
+    this.setStatus({ state: "reconnecting", reason });
+    void session.close();
+  }
+
+  private async connectLoop(): Promise<VsphereSession> {
+    const abort = new AbortController();
+    this.loopAbort = abort;
+    const signal = abort.signal;
+    let first = this.status.state === "idle";
+    for (;;) {
+      if (this.closed || signal.aborted) throw new VsphereError("vCenter connection closed", "closed");
+      this.setStatus(first ? { state: "connecting" } : { state: "reconnecting", reason: this.status.reason });
+      try {
+        const session = await VsphereSession.login(this.options);
+        if (this.closed || signal.aborted) {
+          await session.close();
+          throw new VsphereError("vCenter connection closed", "closed");
+        }
+        this.backoff.reset();
+        this.current = session;
+        this.setStatus({ state: "connected" });
+        return session;
+      } catch (err) {
+        if (this.closed || signal.aborted) throw new VsphereError("vCenter connection closed", "closed");
+        const e = err instanceof VsphereError ? err : new VsphereError(String(err), "transport");
+        const reason = e.kind === "login" ? `login failed for user "${this.options.username}": ${e.message}` : e.message;
+        // wrong credentials are an error the user must fix; keep trying slowly in case it is fixed in vCenter
+        this.setStatus({ state: e.kind === "login" ? "error" : "reconnecting", reason });
+        this.emit("failure", e, reason);
+        first = false;
+        await sleep(this.backoff.next(), signal);
+      }
+    }
+  }
+
+  private setStatus(s: ConnectionStatus): void {
+    this.status = s;
+    this.emit("status", s);
+  }
+
+  /** Log out now (a later session() logs in again). */
+  async disconnect(): Promise<void> {
+    this.loopAbort.abort();
+    const s = this.current;
+    this.current = undefined;
+    if (s !== undefined) await s.close();
+    if (!this.closed) this.setStatus({ state: "idle" });
+  }
+
+  /** Stop for good: abort log-in attempts, log out. Resolves within ~2 s. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.loopAbort.abort();
+    const s = this.current;
+    this.current = undefined;
+    if (s !== undefined) await s.close();
+    this.setStatus({ state: "closed" });
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * Reads the vCenter event stream for one `vcenter-in`: an event history collector at the root
+ * folder (recursion all, beginTime, eventTypeId filter), ReadNextEvents back to back while
+ * events flow, and when a read comes back empty a wait on the collector's `latestPage`
+ * (WaitForUpdatesEx) bounded by the back-off 1, 2, 4, 5 s, so an idle stream still delivers a
+ * new event within a fraction of a second.
+ *
+ * Any failure drops the collector and builds a new one starting at the last delivered event:
+ * the collector's server-side cursor is never trusted across an error, so a page lost in
+ * transit is read again. beginTime is inclusive; events already delivered (same key, same
+ * createdTime) are dropped. Keys are int32 and wrap: they are never compared for order.
+ */
+import { Backoff, sleep } from "./backoff";
+import type { VsphereConnection } from "./connection";
+import { eventTypeName, type VimEvent } from "./event";
+import { readNextEvents } from "./event-page";
+import { VsphereError } from "./faults";
+import type { VsphereSession } from "./session";
+import { describe } from "./transport";
+import type { MoRef } from "./vim-client";
+import { minusSeconds, timeKey } from "./vim-time";
+import type { VsphereCheckpoint } from "./checkpoint";
+
+export type ReaderStatus =
+  | { state: "connecting" }
+  | { state: "connected"; count: number }
+  | { state: "reconnecting"; reason: string }
+  | { state: "error"; reason: string };
+
+export interface ReaderLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+/** Where the stream stands: the last event handed on, and every key handed on at its time. */
+export interface ReaderPosition {
+  createdTime: string;
+  keys: number[];
+  lastKey: number;
+  lastType: string;
+}
+
+export interface EventReaderOptions {
+  connection: VsphereConnection;
+  /** eventTypeId filter for the collector; empty = every event */
+  eventTypes: string[];
+  /** oldest replay on start, seconds before vCenter's now; 0 disables replay */
+  maxAgeSeconds: number;
+  /** the stored checkpoint to resume from */
+  checkpoint?: VsphereCheckpoint;
+  /** events per ReadNextEvents, 1..1000 */
+  pageSize?: number;
+  /** waits when a read is empty, ms (default 1000, 2000, 4000, 5000) */
+  idleBackoffMs?: number[];
+  /** back-off after errors, ms (default 1000 doubling to 30000) */
+  errorBackoffMinMs?: number;
+  errorBackoffMaxMs?: number;
+  /** hand one event on; a returned promise pauses reading until it settles (backpressure) */
+  onEvent(event: VimEvent, session: VsphereSession): void | Promise<void>;
+  onStatus(status: ReaderStatus): void;
+  /** called after every event handed on, with the new position */
+  onPosition?(position: ReaderPosition): void;
+  log: ReaderLog;
+}
+
+const RECENT_LIMIT = 10_000;
+const DEFAULT_IDLE = [1000, 2000, 4000, 5000];
+
+interface Collector {
+  session: VsphereSession;
+  ref: MoRef;
+  /** private property collector watching latestPage, when the server supports it */
+  watcher?: MoRef;
+  version: string;
+}
+
+export class EventReader {
+  private readonly stop = new AbortController();
+  private running: Promise<void> | undefined;
+  private collector: Collector | undefined;
+  private position: ReaderPosition | undefined;
+  /** timeKey of position.createdTime */
+  private positionKey = "";
+  /** key -> timeKey of recently handed-on events, for dropping replays after a new collector */
+  private readonly recent = new Map<number, string>();
+  /** beginTime of the first collector, reused while nothing has been delivered */
+  private firstBegin: string | undefined;
+  private count = 0;
+  private readonly pageSize: number;
+  private readonly idle: number[];
+  private readonly errorBackoff: Backoff;
+  /** collectors we could not destroy (transport down), retried once calls work again */
+  private orphans: { session: VsphereSession; ref: MoRef }[] = [];
+
+  constructor(private readonly opts: EventReaderOptions) {
+    this.pageSize = Math.min(1000, Math.max(1, opts.pageSize ?? 1000));
+    this.idle = opts.idleBackoffMs ?? DEFAULT_IDLE;
+    this.errorBackoff = new Backoff(opts.errorBackoffMinMs ?? 1000, opts.errorBackoffMaxMs ?? 30_000);
+    const cp = opts.checkpoint;
+    if (cp !== undefined) {
+      const keys = cp.lastEventKeys ?? [cp.lastEventKey];
+      this.position = { createdTime: cp.lastEventKeyTimestamp, keys: [...keys], lastKey: cp.lastEventKey, lastType: cp.lastEventType };
+      const k = timeKey(cp.lastEventKeyTimestamp);
+      this.positionKey = k;
+      for (const key of keys) this.recent.set(key, k);
+    }
+  }
+
+  /** Number of events handed on since start. */
+  get delivered(): number {
+    return this.count;
+  }
+
+  get currentPosition(): ReaderPosition | undefined {
+    return this.position;
+  }
+
+  start(): void {
+    this.running ??= this.loop().catch((err: unknown) => {
+      // the loop handles its own errors; this is a last line of defence
+      this.opts.onStatus({ state: "error", reason: describe(err) });
+    });
+  }
+
+  /** Stop reading, destroy the collector. Resolves within ~2 s. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    await Promise.race([this.running, sleep(1500)]);
+    const c = this.collector;
+    this.collector = undefined;
+    if (c !== undefined) await this.destroy(c, 1500);
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.stop.signal;
+    let idleStep = 0;
+    while (!signal.aborted) {
+      let session: VsphereSession | undefined;
+      try {
+        session = await this.opts.connection.session(signal);
+        if (signal.aborted) break;
+        if (this.collector === undefined || this.collector.session !== session) {
+          if (this.collector !== undefined) this.forget(this.collector);
+          this.opts.onStatus({ state: "connecting" });
+          this.collector = await this.openCollector(session);
+          this.errorBackoff.reset();
+          this.opts.onStatus({ state: "connected", count: this.count });
+          void this.destroyOrphans(session);
+        }
+        const c = this.collector;
+        const events = await readNextEvents(session, c.ref, this.pageSize, signal, (err) =>
+          this.opts.log.warn(`skipped a malformed event: ${err.message}`),
+        );
+        if (signal.aborted) break;
+        if (events.length > 0) {
+          idleStep = 0;
+          await this.handOn(events, session);
+          this.opts.onStatus({ state: "connected", count: this.count });
+          continue;
+        }
+        const waitMs = this.idle[Math.min(idleStep, this.idle.length - 1)] ?? 5000;
+        idleStep++;
+        await this.waitForEvents(c, waitMs, signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        const e = err instanceof VsphereError ? err : new VsphereError(describe(err), "transport");
+        if (e.kind === "closed") break;
+        this.recover(e, session);
+        this.opts.onStatus({ state: "reconnecting", reason: e.message });
+        await sleep(this.errorBackoff.next(), signal);
+      }
+    }
+  }
+
+  /** After an error: decide what to throw away. The next turn of the loop rebuilds it. */
+  private recover(e: VsphereError, session: VsphereSession | undefined): void {
+    const c = this.collector;
+    this.collector = undefined;
+    const sessionGone = e.kind === "session" || e.faultType === "InvalidState";
+    if (session !== undefined && sessionGone) {
+      this.opts.connection.invalidate(session, e.message);
+      return; // collectors die with their session
+    }
+    if (c !== undefined) this.forget(c);
+  }
+
+  /** Destroy a collector we no longer use, now if possible, later otherwise. */
+  private forget(c: Collector): void {
+    void this.destroy(c, 2000).then((ok) => {
+      if (!ok) this.orphans.push({ session: c.session, ref: c.ref });
+    });
+  }
+
+  private async destroyOrphans(session: VsphereSession): Promise<void> {
+    const mine = this.orphans.filter((o) => o.session === session);
+    this.orphans = [];
+    for (const o of mine) await this.destroy({ session: o.session, ref: o.ref, version: "" }, 2000);
+  }
+
+  private async destroy(c: Collector, timeoutMs: number): Promise<boolean> {
+    const work = (async () => {
+      if (c.watcher !== undefined) await c.session.destroyPropertyCollector(c.watcher).catch(() => undefined);
+      await c.session.destroyCollector(c.ref);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([work, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), timeoutMs)))]);
+      return true;
+    } catch (err) {
+      // a collector whose session is gone is gone too
+      return err instanceof VsphereError && (err.kind === "session" || err.faultType === "ManagedObjectNotFound");
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => undefined);
+    }
+  }
+
+  private async openCollector(session: VsphereSession): Promise<Collector> {
+    // the first collector applies the checkpoint and maxAge rules (which may drop the position)
+    if (this.firstBegin === undefined) this.firstBegin = await this.initialBegin(session);
+    const beginTime = this.position?.createdTime ?? this.firstBegin;
+    const ref = await session.createEventCollector({ beginTime, eventTypeIds: this.opts.eventTypes });
+    const c: Collector = { session, ref, version: "" };
+    try {
+      c.watcher = await session.watchLatestPage(ref);
+      c.version = await session.waitForUpdates(c.watcher, "", 0);
+    } catch (err) {
+      if (err instanceof VsphereError && (err.kind === "session" || err.kind === "transport")) {
+        await this.destroy(c, 1000);
+        throw err;
+      }
+      // no latestPage wake-up on this server: plain back-off sleeps instead
+      this.opts.log.warn(`vCenter does not report latestPage changes (${describe(err)}); polling with back-off`);
+      c.watcher = undefined;
+    }
+    return c;
+  }
+
+  /** Begin time of the very first collector: checkpoint, clamped to maxAge; or vCenter's now. */
+  private async initialBegin(session: VsphereSession): Promise<string> {
+    const now = await session.currentTime();
+    const cp = this.opts.checkpoint;
+    if (cp === undefined) return now;
+    const maxAge = this.opts.maxAgeSeconds;
+    if (maxAge <= 0) {
+      this.opts.log.info("event replay disabled (maxAge is 0): starting at vCenter's current time");
+      this.position = undefined;
+      this.recent.clear();
+      return now;
+    }
+    const oldest = minusSeconds(now, maxAge);
+    if (timeKey(oldest) > timeKey(cp.lastEventKeyTimestamp)) {
+      this.opts.log.warn(
+        `potential data loss: the checkpoint (${cp.lastEventKeyTimestamp}) is older than maxAge (${maxAge} s); ` +
+          `events between it and ${oldest} are not replayed`,
+      );
+      this.position = undefined;
+      this.recent.clear();
+      return oldest;
+    }
+    return cp.lastEventKeyTimestamp;
+  }
+
+  private async handOn(events: VimEvent[], session: VsphereSession): Promise<void> {
+    for (const ev of events) {
+      const k = timeKey(ev.createdTime);
+      if (this.recent.get(ev.key) === k) continue; // inclusive beginTime: already handed on
+      try {
+        const r = this.opts.onEvent(ev, session);
+        if (r !== undefined) await r;
+      } catch (err) {
+        this.opts.log.warn(`event ${ev.key} could not be handed on: ${describe(err)}`);
+      }
+      this.advance(ev, k);
+    }
+  }
+
+  private advance(ev: VimEvent, k: string): void {
+    this.count++;
+    const p = this.position;
+    if (p !== undefined && this.positionKey === k) {
+      p.keys.push(ev.key);
+      p.lastKey = ev.key;
+      p.lastType = eventTypeName(ev);
+    } else {
+      this.position = { createdTime: ev.createdTime, keys: [ev.key], lastKey: ev.key, lastType: eventTypeName(ev) };
+      this.positionKey = k;
+    }
+    this.recent.set(ev.key, k);
+    if (this.recent.size > RECENT_LIMIT) {
+      const oldest = this.recent.keys().next();
+      if (oldest.done !== true) this.recent.delete(oldest.value);
+    }
+    this.opts.onPosition?.(this.position!);
+  }
+
+  private async waitForEvents(c: Collector, ms: number, signal: AbortSignal): Promise<void> {
+    if (c.watcher === undefined) return sleep(ms, signal);
+    c.version = await c.session.waitForUpdates(c.watcher, c.version, Math.max(1, Math.round(ms / 1000)), signal);
+  }
+}
+
+/** Build the stored checkpoint for a position. */
+export function checkpointOf(position: ReaderPosition, sdkUrl: string): VsphereCheckpoint {
+  return {
+    vCenter: sdkUrl,
+    lastEventKey: position.lastKey,
+    lastEventType: position.lastType,
+    lastEventKeyTimestamp: position.createdTime,
+    createdTimestamp: new Date().toISOString(),
+    lastEventKeys: [...position.keys],
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * HTTP transport to one vCenter SDK endpoint: an undici keep-alive pool, the TLS options, and
+ * the `vmware_soap_session` cookie. Both the `soap` client (control calls) and the streaming
+ * event-page reader go through it, so they share one connection pool and one session.
+ */
+import { Pool, type Dispatcher } from "undici";
+import { VsphereError, faultError } from "./faults";
+import { child, parseXml, type XmlNode } from "./xml";
+
+export interface TransportOptions {
+  /** normalised SDK URL, e.g. https://vc.example.com/sdk */
+  sdkUrl: string;
+  /** skip TLS certificate verification (self-signed vCenter certificates) */
+  insecureSSL?: boolean;
+  /** extra trusted CA certificates (PEM) */
+  ca?: string;
+  /** connect timeout, ms */
+  connectTimeoutMs?: number;
+  /** time to wait for response headers, ms */
+  requestTimeoutMs?: number;
+  /** SOAPAction header; real vCenter selects the API version from it */
+  soapAction?: string;
+}
+
+export interface PostOptions {
+  signal?: AbortSignal;
+  /** override the header timeout for long-polling calls (WaitForUpdatesEx) */
+  timeoutMs?: number;
+}
+
+const SESSION_COOKIE = "vmware_soap_session";
+
+export class SoapTransport {
+  readonly sdkUrl: string;
+  private readonly path: string;
+  private readonly pool: Pool;
+  private readonly requestTimeoutMs: number;
+  private readonly soapAction: string;
+  private cookie: string | undefined;
+  private closed = false;
+  private readonly aborts = new Set<AbortController>();
+
+  constructor(opts: TransportOptions) {
+    this.sdkUrl = opts.sdkUrl;
+    const url = new URL(opts.sdkUrl);
+    this.path = url.pathname + url.search;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+    this.soapAction = opts.soapAction ?? "urn:vim25/7.0";
+    this.pool = new Pool(url.origin, {
+      connections: 8,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: {
+        timeout: opts.connectTimeoutMs ?? 10_000,
+        rejectUnauthorized: opts.insecureSSL !== true,
+        ...(opts.ca !== undefined && opts.ca !== "" ? { ca: opts.ca } : {}),
+      },
+    });
+    // a pool with no listener for 'connectionError' is fine; errors surface on requests
+  }
+
+  /** The session cookie value (`vmware_soap_session=...`), if logged in. */
+  get sessionCookie(): string | undefined {
+    return this.cookie;
+  }
+
+  clearSession(): void {
+    this.cookie = undefined;
+  }
+
+  /**
+   * POST a SOAP envelope. Resolves with the response, body unread, for status 200 and for
+   * SOAP faults (HTTP 500 with a fault body is turned into a VsphereError here). Rejects with
+   * VsphereError kind "transport" for network errors and other HTTP statuses.
+   */
+  async post(envelope: string, opts: PostOptions = {}): Promise<Dispatcher.ResponseData> {
+    if (this.closed) throw new VsphereError("vCenter connection closed", "closed");
+    const ac = new AbortController();
+    this.aborts.add(ac);
+    const onAbort = (): void => ac.abort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const timeout = opts.timeoutMs ?? this.requestTimeoutMs;
+    try {
+      const headers: Record<string, string> = {
+        "content-type": 'text/xml; charset="utf-8"',
+        soapaction: this.soapAction,
+      };
+      if (this.cookie !== undefined) headers.cookie = this.cookie;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.pool.request({
+          method: "POST",
+          path: this.path,
+          headers,
+          body: envelope,
+          signal: ac.signal,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+        });
+      } catch (err) {
+        if (this.closed) throw new VsphereError("vCenter connection closed", "closed");
+        throw new VsphereError(`cannot reach vCenter at ${this.sdkUrl}: ${describe(err)}`, "transport");
+      }
+      this.takeCookie(res.headers["set-cookie"]);
+      if (res.statusCode === 200) return res;
+      const text = await res.body.text().catch(() => "");
+      if (res.statusCode === 500 && text.includes("Fault")) throw parseFault(text, res.statusCode);
+      throw new VsphereError(
+        `vCenter answered HTTP ${res.statusCode}${text !== "" ? `: ${text.slice(0, 200).trim()}` : ""}`,
+        "transport",
+        undefined,
+        res.statusCode,
+      );
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      this.aborts.delete(ac);
+    }
+  }
+
+  /** POST and read the whole body as text. */
+  async postText(envelope: string, opts: PostOptions = {}): Promise<string> {
+    const res = await this.post(envelope, opts);
+    try {
+      return await res.body.text();
+    } catch (err) {
+      throw new VsphereError(`vCenter response was cut off: ${describe(err)}`, "transport");
+    }
+  }
+
+  private takeCookie(header: string | string[] | undefined): void {
+    if (header === undefined) return;
+    for (const line of Array.isArray(header) ? header : [header]) {
+      const first = line.split(";")[0]?.trim() ?? "";
+      if (first.startsWith(`${SESSION_COOKIE}=`)) this.cookie = first;
+    }
+  }
+
+  /** Abort everything under way and close the pool; resolves within a second. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const ac of this.aborts) ac.abort();
+    this.aborts.clear();
+    await Promise.race([
+      this.pool.destroy().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+    ]);
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    const code = (err as Error & { code?: string }).code;
+    const base = err.message !== "" ? err.message : err.name;
+    if (cause instanceof Error && cause.message !== "" && !base.includes(cause.message)) {
+      return `${base} (${cause.message})`;
+    }
+    return code !== undefined && !base.includes(code) ? `${base} (${code})` : base;
+  }
+  return String(err);
+}
+
+/** Turn a SOAP fault envelope into a VsphereError. */
+export function parseFault(xml: string, statusCode?: number): VsphereError {
+  let root: XmlNode;
+  try {
+    root = parseXml(xml);
+  } catch {
+    return new VsphereError(`vCenter answered HTTP ${statusCode ?? 500} with a malformed fault`, "transport", undefined, statusCode);
+  }
+  const body = child(root, "Body");
+  const fault = body !== undefined ? child(body, "Fault") : undefined;
+  if (fault === undefined) {
+    return new VsphereError(`vCenter answered HTTP ${statusCode ?? 500} without a SOAP fault`, "transport", undefined, statusCode);
+  }
+  const faultString = child(fault, "faultstring")?.text.trim() ?? "";
+  const detail = child(fault, "detail");
+  const detailFault = detail?.children[0];
+  const type = detailFault?.type ?? detailFault?.name ?? child(fault, "faultcode")?.text ?? "SOAPFault";
+  return faultError(type, faultString, statusCode);
+}

@@ -1,0 +1,174 @@
+/**
+ * `vcenter-in`: reads the vCenter event stream of a `vsphere-config` and sends one CloudEvent
+ * message per event. All protocol work is in lib/vsphere; this file maps node settings,
+ * messages, status, context and close onto it.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import { Checkpointer, type CheckpointStore } from "../lib/checkpoint/checkpointer";
+import { readCheckpoint, type VsphereCheckpoint } from "../lib/vsphere/checkpoint";
+import { toCloudEvent, type PayloadEncoding, type VsphereFormat } from "../lib/vsphere/cloudevent";
+import { eventTypeName } from "../lib/vsphere/event";
+import { checkpointOf, EventReader, type ReaderStatus } from "../lib/vsphere/event-reader";
+import type { ConnectionStatus } from "../lib/vsphere/connection";
+import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
+import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
+import { guardedClose } from "./close";
+import type { VsphereConfigNode } from "./vsphere-config-types";
+
+interface VcenterInDef extends NodeDef {
+  server: string;
+  eventTypes: string[] | string;
+  format: VsphereFormat;
+  payloadEncoding: PayloadEncoding;
+  checkpointStore: string;
+  checkpointPeriod: number | string;
+  maxAge: number | string;
+  delivery: string;
+}
+
+const CHECKPOINT_KEY = "checkpoint";
+/** status updates for the running count are sent at most this often */
+const STATUS_INTERVAL_MS = 500;
+
+export = function (RED: NodeAPI): void {
+  function VcenterIn(this: Node, config: VcenterInDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const server = RED.nodes.getNode(config.server) as VsphereConfigNode | null;
+
+    let settings: VcenterInSettings;
+    try {
+      settings = parseSettings(config);
+    } catch (err) {
+      return fail(node, RED._("vcenter-in.errors.invalid-settings", { reason: message(err) }));
+    }
+    if (server === null) return fail(node, RED._("vcenter-in.errors.no-server"));
+    const conn = server.connection;
+    if (conn === undefined) {
+      return fail(node, RED._("vcenter-in.errors.bad-server", { reason: server.configError ?? "" }));
+    }
+    if (settings.delivery === "acknowledged") {
+      node.warn(RED._("vcenter-in.warnings.acknowledged-not-yet"));
+    }
+    if (!contextStoreIsPersistent(RED.settings, settings.checkpointStore)) {
+      node.warn(RED._("vcenter-in.warnings.memory-store", { store: settings.checkpointStore || "default" }));
+    }
+
+    const store: CheckpointStore<VsphereCheckpoint> = {
+      load: async () => {
+        const { checkpoint, problem } = readCheckpoint(await nodeContextStore(node, settings.checkpointStore).load(CHECKPOINT_KEY));
+        if (problem !== undefined) node.warn(RED._("vcenter-in.warnings.bad-checkpoint", { reason: problem }));
+        return checkpoint;
+      },
+      save: (cp) => nodeContextStore(node, settings.checkpointStore).save(CHECKPOINT_KEY, cp),
+    };
+    const checkpointer = new Checkpointer(store, {
+      periodMs: settings.checkpointPeriod * 1000,
+      onError: (err) => node.warn(RED._("vcenter-in.warnings.checkpoint-save", { reason: message(err) })),
+    });
+
+    let reader: EventReader | undefined;
+    let closing = false;
+    let lastStatus: ReaderStatus = { state: "connecting" };
+    let statusTimer: NodeJS.Timeout | undefined;
+    let statusShownAt = 0;
+
+    const showStatus = (): void => {
+      statusShownAt = Date.now();
+      const conState = conn.state;
+      const s = lastStatus;
+      if (conState.state === "error") {
+        node.status({ fill: "red", shape: "ring", text: RED._("vcenter-in.status.error", { reason: conState.reason ?? "" }) });
+      } else if (s.state === "connected") {
+        node.status({ fill: "green", shape: "dot", text: RED._("vcenter-in.status.connected", { count: s.count }) });
+      } else if (s.state === "reconnecting") {
+        node.status({ fill: "yellow", shape: "ring", text: RED._("vcenter-in.status.reconnecting", { reason: s.reason }) });
+      } else if (s.state === "error") {
+        node.status({ fill: "red", shape: "ring", text: RED._("vcenter-in.status.error", { reason: s.reason }) });
+      } else if (conState.state === "reconnecting") {
+        node.status({ fill: "yellow", shape: "ring", text: RED._("vcenter-in.status.reconnecting", { reason: conState.reason ?? "" }) });
+      } else {
+        node.status({ fill: "yellow", shape: "ring", text: "vcenter-in.status.connecting" });
+      }
+    };
+    const updateStatus = (s: ReaderStatus): void => {
+      if (closing) return;
+      const sameState = s.state === lastStatus.state;
+      lastStatus = s;
+      if (!sameState || Date.now() - statusShownAt >= STATUS_INTERVAL_MS) {
+        showStatus();
+      } else if (statusTimer === undefined) {
+        statusTimer = setTimeout(() => {
+          statusTimer = undefined;
+          if (!closing) showStatus();
+        }, STATUS_INTERVAL_MS);
+      }
+    };
+    const onConnection = (s: ConnectionStatus): void => {
+      if (closing) return;
+      if (s.state === "error" || s.state === "reconnecting") lastStatus = { state: "reconnecting", reason: s.reason ?? "" };
+      showStatus();
+    };
+    const onFailure = (_err: unknown, reason: string): void => {
+      if (!closing) node.error(RED._("vcenter-in.errors.connection", { address: conn.sdkUrl, reason }), {});
+    };
+    conn.on("status", onConnection);
+    conn.on("failure", onFailure);
+    conn.register(node);
+    showStatus();
+
+    const start = async (): Promise<void> => {
+      const checkpoint = await checkpointer.load();
+      if (closing) return;
+      reader = new EventReader({
+        connection: conn,
+        eventTypes: settings.eventTypes,
+        maxAgeSeconds: settings.maxAge,
+        checkpoint,
+        onEvent: (ev, session) => {
+          const msg = {
+            topic: eventTypeName(ev),
+            payload: toCloudEvent(ev, {
+              source: session.sdkUrl,
+              apiVersion: session.content.apiVersion,
+              format: settings.format,
+              encoding: settings.payloadEncoding,
+            }),
+          };
+          node.send(msg as NodeMessage);
+        },
+        onPosition: (pos) => checkpointer.set(checkpointOf(pos, conn.sdkUrl)),
+        onStatus: updateStatus,
+        log: { info: (m) => node.log(m), warn: (m) => node.warn(m) },
+      });
+      checkpointer.start();
+      reader.start();
+    };
+    start().catch((err: unknown) => {
+      updateStatus({ state: "error", reason: message(err) });
+      node.error(RED._("vcenter-in.errors.start", { reason: message(err) }), {});
+    });
+
+    guardedClose(node, 1900, async () => {
+      closing = true;
+      if (statusTimer !== undefined) clearTimeout(statusTimer);
+      conn.off("status", onConnection);
+      conn.off("failure", onFailure);
+      await reader?.close();
+      await checkpointer.close();
+      await conn.deregister(node);
+      node.status({});
+    });
+  }
+
+  function fail(node: Node, text: string): void {
+    node.status({ fill: "red", shape: "ring", text });
+    node.error(text, {});
+  }
+
+  function message(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
+  }
+
+  RED.nodes.registerType("vcenter-in", VcenterIn);
+};
