@@ -30,6 +30,9 @@ export class VsphereConnection extends EventEmitter {
   /** aborts the log-in loop under way (close, or the last user leaving) */
   private loopAbort = new AbortController();
   private status: ConnectionStatus = { state: "idle" };
+  private everConnected = false;
+  /** the last failure reported through the "failure" event (reported again only when it changes) */
+  private lastFailure: string | undefined;
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -95,6 +98,8 @@ export class VsphereConnection extends EventEmitter {
           throw new VsphereError("vCenter connection closed", "closed");
         }
         this.backoff.reset();
+        this.everConnected = true;
+        this.lastFailure = undefined;
         this.current = session;
         this.setStatus({ state: "connected" });
         return session;
@@ -102,9 +107,12 @@ export class VsphereConnection extends EventEmitter {
         if (this.closed || signal.aborted) throw new VsphereError("vCenter connection closed", "closed");
         const e = err instanceof VsphereError ? err : new VsphereError(String(err), "transport");
         const reason = e.kind === "login" ? `login failed for user "${this.options.username}": ${e.message}` : e.message;
-        // wrong credentials are an error the user must fix; keep trying slowly in case it is fixed in vCenter
-        this.setStatus({ state: e.kind === "login" ? "error" : "reconnecting", reason });
-        this.emit("failure", e, reason);
+        // red while we have never been connected or the credentials are refused; yellow while
+        // a connection that worked is being re-established. Retries go on either way (slowly).
+        const broken = e.kind === "login" || !this.everConnected;
+        this.setStatus({ state: broken ? "error" : "reconnecting", reason });
+        if (reason !== this.lastFailure) this.emit("failure", e, reason);
+        this.lastFailure = reason;
         first = false;
         await sleep(this.backoff.next(), signal);
       }
