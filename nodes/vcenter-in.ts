@@ -10,6 +10,7 @@ import { toCloudEvent, type PayloadEncoding, type VsphereFormat } from "../lib/v
 import { eventTypeName } from "../lib/vsphere/event";
 import { checkpointOf, EventReader, type ReaderStatus } from "../lib/vsphere/event-reader";
 import type { ConnectionStatus } from "../lib/vsphere/connection";
+import { eventTypeNames } from "../lib/vsphere/event-types";
 import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
 import { guardedClose } from "./close";
@@ -137,7 +138,7 @@ export = function (RED: NodeAPI): void {
           };
           node.send(msg as NodeMessage);
         },
-        onPosition: (pos) => checkpointer.set(checkpointOf(pos, conn.sdkUrl)),
+        onPosition: (pos) => checkpointer.update(() => checkpointOf(pos, conn.sdkUrl)),
         onStatus: updateStatus,
         log: { info: (m) => node.log(m), warn: (m) => node.warn(m) },
       });
@@ -171,4 +172,14 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType("vcenter-in", VcenterIn);
+
+  // editor helper: event type names for the eventTypes autocomplete
+  RED.httpAdmin.get("/vcenter-in/event-types", RED.auth.needsPermission("vcenter-in.read"), (req, res) => {
+    const id = typeof req.query.server === "string" ? req.query.server : "";
+    const server = id !== "" ? (RED.nodes.getNode(id) as VsphereConfigNode | null) : null;
+    eventTypeNames(server?.connection?.currentSession).then(
+      (names) => res.json(names),
+      (err: unknown) => res.status(500).json({ error: message(err) }),
+    );
+  });
 };

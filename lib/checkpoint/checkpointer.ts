@@ -17,6 +17,8 @@ export interface CheckpointerOptions {
 
 export class Checkpointer<T> {
   private value: T | undefined;
+  /** builds the value at save time, so a hot path can mark a change without building it */
+  private pending: (() => T) | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
@@ -32,13 +34,28 @@ export class Checkpointer<T> {
   }
 
   get current(): T | undefined {
+    this.materialise();
     return this.value;
   }
 
   /** Replace the in-memory checkpoint; persisted at the next period or on close. */
   set(value: T): void {
     this.value = value;
+    this.pending = undefined;
     this.dirty = true;
+  }
+
+  /** Mark the checkpoint changed; `build` is called when it is read or saved. */
+  update(build: () => T): void {
+    this.pending = build;
+    this.dirty = true;
+  }
+
+  private materialise(): void {
+    if (this.pending === undefined) return;
+    const build = this.pending;
+    this.pending = undefined;
+    this.value = build();
   }
 
   start(): void {
@@ -50,7 +67,9 @@ export class Checkpointer<T> {
   /** Write the checkpoint now if it changed. Never rejects. */
   flush(): Promise<void> {
     this.saving = this.saving.then(async () => {
-      if (!this.dirty || this.value === undefined) return;
+      if (!this.dirty) return;
+      this.materialise();
+      if (this.value === undefined) return;
       const v = this.value;
       this.dirty = false;
       try {

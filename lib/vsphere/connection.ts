@@ -47,6 +47,11 @@ export class VsphereConnection extends EventEmitter {
     return this.status;
   }
 
+  /** The logged-in session, if there is one now (never logs in). */
+  get currentSession(): VsphereSession | undefined {
+    return this.current;
+  }
+
   register(user: object): void {
     this.users.add(user);
   }

@@ -134,6 +134,7 @@ export class EventReader {
   private async loop(): Promise<void> {
     const signal = this.stop.signal;
     let idleStep = 0;
+    let prefetch: Promise<VimEvent[]> | undefined;
     while (!signal.aborted) {
       let session: VsphereSession | undefined;
       try {
@@ -148,13 +149,17 @@ export class EventReader {
           void this.destroyOrphans(session);
         }
         const c = this.collector;
-        const events = await readNextEvents(session, c.ref, this.pageSize, signal, (err) =>
-          this.opts.log.warn(`skipped a malformed event: ${err.message}`),
-        );
+        // while events flow, the next page is requested before this one is handed on, so
+        // vCenter prepares page n+1 while we convert page n (one page ahead, no more)
+        let events = await (prefetch ?? this.readPage(session, c, signal));
+        prefetch = undefined;
         if (signal.aborted) break;
         if (events.length > 0) {
           idleStep = 0;
+          prefetch = this.readPage(session, c, signal);
+          prefetch.catch(() => undefined); // awaited next turn; never an unhandled rejection
           await this.handOn(events, session);
+          events = [];
           this.opts.onStatus({ state: "connected", count: this.count });
           continue;
         }
@@ -162,6 +167,7 @@ export class EventReader {
         idleStep++;
         await this.waitForEvents(c, waitMs, signal);
       } catch (err) {
+        prefetch = undefined; // the collector is rebuilt from the position; its pages are moot
         if (signal.aborted) break;
         const e = err instanceof VsphereError ? err : new VsphereError(describe(err), "transport");
         if (e.kind === "closed") break;
@@ -170,6 +176,12 @@ export class EventReader {
         await sleep(this.errorBackoff.next(), signal);
       }
     }
+  }
+
+  private readPage(session: VsphereSession, c: Collector, signal: AbortSignal): Promise<VimEvent[]> {
+    return readNextEvents(session, c.ref, this.pageSize, signal, (err) =>
+      this.opts.log.warn(`skipped a malformed event: ${err.message}`),
+    );
   }
 
   /** After an error: decide what to throw away. The next turn of the loop rebuilds it. */

@@ -29,6 +29,10 @@ function str(v: unknown): string {
   return v === undefined || v === null ? "" : String(v);
 }
 
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+}
+
 export class VsphereSession {
   private static nextId = 1;
   /** identifies this login, so a reader can tell whether the session it used is still current */
@@ -133,6 +137,40 @@ export class VsphereSession {
 
   async destroyPropertyCollector(pc: MoRef): Promise<void> {
     await this.vim.call("DestroyPropertyCollector", pc);
+  }
+
+  /**
+   * The event types this vCenter describes (EventManager.description.eventInfo): class names
+   * for plain events, the eventTypeId for EventEx / ExtendedEvent (the part of fullFormat
+   * before the first "|").
+   */
+  async describedEventTypes(): Promise<string[]> {
+    const rv = (await this.vim.call("RetrievePropertiesEx", this.content.propertyCollector, {
+      specSet: [
+        {
+          propSet: [{ type: this.content.eventManager.type, all: false, pathSet: ["description.eventInfo"] }],
+          objectSet: [{ obj: moRefArg(this.content.eventManager), skip: false }],
+        },
+      ],
+      options: {},
+    })) as Record<string, unknown> | undefined;
+    const out = new Set<string>();
+    for (const obj of list(rv?.objects)) {
+      for (const prop of list((obj as Record<string, unknown>).propSet)) {
+        const val = (prop as Record<string, unknown>).val as Record<string, unknown> | undefined;
+        for (const info of list(val?.eventInfo ?? val)) {
+          const i = info as Record<string, unknown>;
+          const key = str(i.key);
+          if (key === "EventEx" || key === "ExtendedEvent") {
+            const id = str(i.fullFormat).split("|")[0]?.trim() ?? "";
+            if (id !== "") out.add(id);
+          } else if (key !== "") {
+            out.add(key);
+          }
+        }
+      }
+    }
+    return [...out].sort();
   }
 
   /** Log out (best effort) and close the transport. Never throws. */

@@ -1,0 +1,75 @@
+"use strict";
+/**
+ * Child process of bench/vcenter-drain.js: a Node-RED runtime with this package, a flow
+ * vcenter-in -> counting function node, a checkpoint placed just before the backlog. Prints one
+ * JSON line {events, seconds, rate, maxRssMB} when `count` events have arrived.
+ * argv: sdkAddress username password count beginTime
+ */
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const http = require("http");
+
+async function main() {
+  const [address, username, password, countText, beginTime] = process.argv.slice(2);
+  const count = Number(countText);
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "drain-"));
+  fs.mkdirSync(path.join(userDir, "context", "tab"), { recursive: true });
+  fs.writeFileSync(
+    path.join(userDir, "context", "tab", "in.json"),
+    JSON.stringify({
+      checkpoint: {
+        vCenter: `https://${address}/sdk`, lastEventKey: 0, lastEventType: "", lastEventKeyTimestamp: beginTime,
+        createdTimestamp: new Date().toISOString(), lastEventKeys: [],
+      },
+    }),
+  );
+  let seen = 0;
+  let started = 0;
+  let finish;
+  const finished = new Promise((r) => (finish = r));
+  const RED = require("node-red");
+  const express = require("express");
+  const app = express();
+  const server = http.createServer(app);
+  RED.init(server, {
+    userDir, flowFile: "flows.json", credentialSecret: "bench", httpAdminRoot: "/", httpNodeRoot: "/",
+    nodesDir: [path.join(__dirname, "..")],
+    contextStorage: { default: { module: "localfilesystem", config: { flushInterval: 30 } } },
+    logging: { console: { level: "warn" } },
+    functionGlobalContext: {
+      count: () => {
+        if (++seen === count) finish();
+      },
+    },
+    editorTheme: { tours: false, palette: { catalogues: [] } }, diagnostics: { enabled: false }, telemetry: { enabled: false },
+  });
+  app.use("/", RED.httpAdmin);
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  await RED.start();
+  const flows = [
+    { id: "tab", type: "tab", label: "bench" },
+    { id: "vc", type: "vsphere-config", address, insecureSSL: true, credentials: { username, password } },
+    {
+      id: "in", type: "vcenter-in", z: "tab", server: "vc", eventTypes: [], format: "vsphere", payloadEncoding: "json",
+      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery: "sent", wires: [["cnt"]],
+    },
+    { id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] },
+  ];
+  const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss/1048576)|0} heap=${(m.heapUsed/1048576)|0} ext=${(m.external/1048576)|0} ab=${(m.arrayBuffers/1048576)|0}`); }, 500);
+  started = process.hrtime.bigint();
+  await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
+  await finished;
+  clearInterval(mem);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ events: seen, seconds, rate: seen / seconds, maxRssMB })}\n`);
+  await RED.stop();
+  fs.rmSync(userDir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
