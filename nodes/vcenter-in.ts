@@ -8,7 +8,10 @@ import { Checkpointer, type CheckpointStore } from "../lib/checkpoint/checkpoint
 import { readCheckpoint, type VsphereCheckpoint } from "../lib/vsphere/checkpoint";
 import { toCloudEvent, type PayloadEncoding, type VsphereFormat } from "../lib/vsphere/cloudevent";
 import { eventTypeName } from "../lib/vsphere/event";
-import { checkpointOf, EventReader, type ReaderStatus } from "../lib/vsphere/event-reader";
+import { EventReader, type ReaderStatus } from "../lib/vsphere/event-reader";
+import { checkpointOf, PositionTracker, type PassedEvent } from "../lib/vsphere/position";
+import { AckWindow } from "../lib/delivery/ack-window";
+import { ACK_TOKEN, AckSource, installAckHooks } from "./ack-hooks";
 import type { ConnectionStatus } from "../lib/vsphere/connection";
 import { eventTypeNames } from "../lib/vsphere/event-types";
 import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
@@ -25,6 +28,7 @@ interface VcenterInDef extends NodeDef {
   checkpointPeriod: number | string;
   maxAge: number | string;
   delivery: string;
+  maxInFlight: number | string;
 }
 
 const CHECKPOINT_KEY = "checkpoint";
@@ -48,9 +52,6 @@ export = function (RED: NodeAPI): void {
     if (conn === undefined) {
       return fail(node, RED._("vcenter-in.errors.bad-server", { reason: server.configError ?? "" }));
     }
-    if (settings.delivery === "acknowledged") {
-      node.warn(RED._("vcenter-in.warnings.acknowledged-not-yet"));
-    }
     if (!contextStoreIsPersistent(RED.settings, settings.checkpointStore)) {
       node.warn(RED._("vcenter-in.warnings.memory-store", { store: settings.checkpointStore || "default" }));
     }
@@ -67,6 +68,23 @@ export = function (RED: NodeAPI): void {
       periodMs: settings.checkpointPeriod * 1000,
       onError: (err) => node.warn(RED._("vcenter-in.warnings.checkpoint-save", { reason: message(err) })),
     });
+
+    // delivery "acknowledged": the checkpoint follows the end of the contiguous prefix of
+    // events every reached node has finished with; "sent": what was handed to the flow
+    const committed = new PositionTracker();
+    const window =
+      settings.delivery === "acknowledged"
+        ? new AckWindow<PassedEvent>(settings.maxInFlight, (e) => {
+            const pos = committed.advance(e);
+            checkpointer.update(() => checkpointOf(pos, conn.sdkUrl));
+          })
+        : undefined;
+    const acks = window !== undefined ? new AckSource(node.id, (seq) => window.ack(seq)) : undefined;
+    if (acks !== undefined) installAckHooks(RED);
+    const pendingReleases: string[] = [];
+    const releaseHolds = (): void => {
+      for (const t of pendingReleases.splice(0)) acks?.release(t);
+    };
 
     let reader: EventReader | undefined;
     let closing = false;
@@ -126,8 +144,8 @@ export = function (RED: NodeAPI): void {
         eventTypes: settings.eventTypes,
         maxAgeSeconds: settings.maxAge,
         checkpoint,
-        onEvent: (ev, session) => {
-          const msg = {
+        onEvent: (ev, session, timeKey) => {
+          const msg: Record<string, unknown> = {
             topic: eventTypeName(ev),
             payload: toCloudEvent(ev, {
               source: session.sdkUrl,
@@ -136,9 +154,19 @@ export = function (RED: NodeAPI): void {
               encoding: settings.payloadEncoding,
             }),
           };
+          if (window === undefined || acks === undefined) {
+            node.send(msg as NodeMessage);
+            return undefined;
+          }
+          const seq = window.add({ key: ev.key, createdTime: ev.createdTime, timeKey, type: msg.topic as string });
+          const token = acks.hold(seq);
+          msg[ACK_TOKEN] = token;
           node.send(msg as NodeMessage);
+          // routing is synchronous; the source's own hold goes once this turn has routed the sends
+          if (pendingReleases.push(token) === 1) setImmediate(releaseHolds);
+          return window.room();
         },
-        onPosition: (pos) => checkpointer.update(() => checkpointOf(pos, conn.sdkUrl)),
+        onPosition: window !== undefined ? undefined : (pos) => checkpointer.update(() => checkpointOf(pos, conn.sdkUrl)),
         onStatus: updateStatus,
         log: { info: (m) => node.log(m), warn: (m) => node.warn(m) },
       });
@@ -155,7 +183,9 @@ export = function (RED: NodeAPI): void {
       if (statusTimer !== undefined) clearTimeout(statusTimer);
       conn.off("status", onConnection);
       conn.off("failure", onFailure);
+      window?.close();
       await reader?.close();
+      acks?.close();
       await checkpointer.close();
       await conn.deregister(node);
       node.status({});

@@ -20,6 +20,9 @@ import { describe } from "./transport";
 import type { MoRef } from "./vim-client";
 import { minusSeconds, timeKey } from "./vim-time";
 import type { VsphereCheckpoint } from "./checkpoint";
+import { PositionTracker, type ReaderPosition } from "./position";
+
+export { checkpointOf, type ReaderPosition } from "./position";
 
 export type ReaderStatus =
   | { state: "connecting" }
@@ -30,14 +33,6 @@ export type ReaderStatus =
 export interface ReaderLog {
   info(msg: string): void;
   warn(msg: string): void;
-}
-
-/** Where the stream stands: the last event handed on, and every key handed on at its time. */
-export interface ReaderPosition {
-  createdTime: string;
-  keys: number[];
-  lastKey: number;
-  lastType: string;
 }
 
 export interface EventReaderOptions {
@@ -55,8 +50,11 @@ export interface EventReaderOptions {
   /** back-off after errors, ms (default 1000 doubling to 30000) */
   errorBackoffMinMs?: number;
   errorBackoffMaxMs?: number;
-  /** hand one event on; a returned promise pauses reading until it settles (backpressure) */
-  onEvent(event: VimEvent, session: VsphereSession): void | Promise<void>;
+  /**
+   * hand one event on; a returned promise pauses reading until it settles (backpressure).
+   * `timeKey` is the sortable form of its createdTime.
+   */
+  onEvent(event: VimEvent, session: VsphereSession, timeKey: string): void | Promise<void>;
   onStatus(status: ReaderStatus): void;
   /** called after every event handed on, with the new position */
   onPosition?(position: ReaderPosition): void;
@@ -78,9 +76,8 @@ export class EventReader {
   private readonly stop = new AbortController();
   private running: Promise<void> | undefined;
   private collector: Collector | undefined;
-  private position: ReaderPosition | undefined;
-  /** timeKey of position.createdTime */
-  private positionKey = "";
+  /** the last event handed on (in-process recovery starts the next collector here) */
+  private readonly position: PositionTracker;
   /** key -> timeKey of recently handed-on events, for dropping replays after a new collector */
   private readonly recent = new Map<number, string>();
   /** beginTime of the first collector, reused while nothing has been delivered */
@@ -97,12 +94,10 @@ export class EventReader {
     this.idle = opts.idleBackoffMs ?? DEFAULT_IDLE;
     this.errorBackoff = new Backoff(opts.errorBackoffMinMs ?? 1000, opts.errorBackoffMaxMs ?? 30_000);
     const cp = opts.checkpoint;
+    this.position = new PositionTracker(cp);
     if (cp !== undefined) {
-      const keys = cp.lastEventKeys ?? [cp.lastEventKey];
-      this.position = { createdTime: cp.lastEventKeyTimestamp, keys: [...keys], lastKey: cp.lastEventKey, lastType: cp.lastEventType };
       const k = timeKey(cp.lastEventKeyTimestamp);
-      this.positionKey = k;
-      for (const key of keys) this.recent.set(key, k);
+      for (const key of cp.lastEventKeys ?? [cp.lastEventKey]) this.recent.set(key, k);
     }
   }
 
@@ -112,7 +107,7 @@ export class EventReader {
   }
 
   get currentPosition(): ReaderPosition | undefined {
-    return this.position;
+    return this.position.current;
   }
 
   start(): void {
@@ -230,7 +225,7 @@ export class EventReader {
   private async openCollector(session: VsphereSession): Promise<Collector> {
     // the first collector applies the checkpoint and maxAge rules (which may drop the position)
     if (this.firstBegin === undefined) this.firstBegin = await this.initialBegin(session);
-    const beginTime = this.position?.createdTime ?? this.firstBegin;
+    const beginTime = this.position.current?.createdTime ?? this.firstBegin;
     const ref = await session.createEventCollector({ beginTime, eventTypeIds: this.opts.eventTypes });
     const c: Collector = { session, ref, version: "" };
     try {
@@ -256,7 +251,7 @@ export class EventReader {
     const maxAge = this.opts.maxAgeSeconds;
     if (maxAge <= 0) {
       this.opts.log.info("event replay disabled (maxAge is 0): starting at vCenter's current time");
-      this.position = undefined;
+      this.position.clear();
       this.recent.clear();
       return now;
     }
@@ -266,7 +261,7 @@ export class EventReader {
         `potential data loss: the checkpoint (${cp.lastEventKeyTimestamp}) is older than maxAge (${maxAge} s); ` +
           `events between it and ${oldest} are not replayed`,
       );
-      this.position = undefined;
+      this.position.clear();
       this.recent.clear();
       return oldest;
     }
@@ -278,7 +273,7 @@ export class EventReader {
       const k = timeKey(ev.createdTime);
       if (this.recent.get(ev.key) === k) continue; // inclusive beginTime: already handed on
       try {
-        const r = this.opts.onEvent(ev, session);
+        const r = this.opts.onEvent(ev, session, k);
         if (r !== undefined) await r;
       } catch (err) {
         this.opts.log.warn(`event ${ev.key} could not be handed on: ${describe(err)}`);
@@ -289,37 +284,17 @@ export class EventReader {
 
   private advance(ev: VimEvent, k: string): void {
     this.count++;
-    const p = this.position;
-    if (p !== undefined && this.positionKey === k) {
-      p.keys.push(ev.key);
-      p.lastKey = ev.key;
-      p.lastType = eventTypeName(ev);
-    } else {
-      this.position = { createdTime: ev.createdTime, keys: [ev.key], lastKey: ev.key, lastType: eventTypeName(ev) };
-      this.positionKey = k;
-    }
+    const pos = this.position.advance({ key: ev.key, createdTime: ev.createdTime, timeKey: k, type: eventTypeName(ev) });
     this.recent.set(ev.key, k);
     if (this.recent.size > RECENT_LIMIT) {
       const oldest = this.recent.keys().next();
       if (oldest.done !== true) this.recent.delete(oldest.value);
     }
-    this.opts.onPosition?.(this.position!);
+    this.opts.onPosition?.(pos);
   }
 
   private async waitForEvents(c: Collector, ms: number, signal: AbortSignal): Promise<void> {
     if (c.watcher === undefined) return sleep(ms, signal);
     c.version = await c.session.waitForUpdates(c.watcher, c.version, Math.max(1, Math.round(ms / 1000)), signal);
   }
-}
-
-/** Build the stored checkpoint for a position. */
-export function checkpointOf(position: ReaderPosition, sdkUrl: string): VsphereCheckpoint {
-  return {
-    vCenter: sdkUrl,
-    lastEventKey: position.lastKey,
-    lastEventType: position.lastType,
-    lastEventKeyTimestamp: position.createdTime,
-    createdTimestamp: new Date().toISOString(),
-    lastEventKeys: [...position.keys],
-  };
 }

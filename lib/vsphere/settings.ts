@@ -13,6 +13,8 @@ export interface VcenterInSettings {
   /** seconds */
   maxAge: number;
   delivery: DeliveryMode;
+  /** delivery "acknowledged": events in the flow not yet handled, before reading pauses */
+  maxInFlight: number;
 }
 
 export const VCENTER_IN_DEFAULTS = {
@@ -20,7 +22,8 @@ export const VCENTER_IN_DEFAULTS = {
   payloadEncoding: "json" as PayloadEncoding,
   checkpointPeriod: 10,
   maxAge: 86_400,
-  delivery: "sent" as DeliveryMode,
+  delivery: "acknowledged" as DeliveryMode,
+  maxInFlight: 1000,
 };
 
 export interface VcenterInConfig {
@@ -31,6 +34,7 @@ export interface VcenterInConfig {
   checkpointPeriod?: unknown;
   maxAge?: unknown;
   delivery?: unknown;
+  maxInFlight?: unknown;
 }
 
 /** Event class names / eventTypeIds: a list, or text separated by commas, spaces or new lines. */
@@ -60,6 +64,15 @@ function seconds(name: string, v: unknown, dflt: number, min: number): number {
   return n;
 }
 
+function wholeNumber(name: string, v: unknown, dflt: number, min: number, max: number): number {
+  if (v === undefined || v === null || v === "") return dflt;
+  const n = typeof v === "number" ? v : Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  }
+  return n;
+}
+
 export function parseSettings(c: VcenterInConfig): VcenterInSettings {
   const store = c.checkpointStore;
   if (store !== undefined && store !== null && typeof store !== "string") throw new Error("checkpointStore must be a context store name");
@@ -71,5 +84,6 @@ export function parseSettings(c: VcenterInConfig): VcenterInSettings {
     checkpointPeriod: seconds("checkpointPeriod", c.checkpointPeriod, VCENTER_IN_DEFAULTS.checkpointPeriod, 1),
     maxAge: seconds("maxAge", c.maxAge, VCENTER_IN_DEFAULTS.maxAge, 0),
     delivery: oneOf("delivery", c.delivery, ["acknowledged", "sent"] as const, VCENTER_IN_DEFAULTS.delivery),
+    maxInFlight: wholeNumber("maxInFlight", c.maxInFlight, VCENTER_IN_DEFAULTS.maxInFlight, 1, 100_000),
   };
 }

@@ -53,7 +53,7 @@ describe("vcenter-in settings", () => {
   it("applies defaults", () => {
     parseSettings({}).should.eql({
       eventTypes: [], format: "vsphere", payloadEncoding: "json", checkpointStore: "",
-      checkpointPeriod: 10, maxAge: 86400, delivery: "sent",
+      checkpointPeriod: 10, maxAge: 86400, delivery: "acknowledged", maxInFlight: 1000,
     });
   });
   it("accepts lists and text for eventTypes, dropping blanks and repeats", () => {
@@ -69,6 +69,8 @@ describe("vcenter-in settings", () => {
     (() => parseSettings({ maxAge: -1 })).should.throw(/maxAge/);
     (() => parseSettings({ eventTypes: ["Vm<Event>"] })).should.throw(/not an event class/);
     (() => parseSettings({ delivery: "maybe" })).should.throw(/delivery/);
+    (() => parseSettings({ maxInFlight: 0 })).should.throw(/maxInFlight must be a whole number from 1/);
+    (() => parseSettings({ maxInFlight: "2.5" })).should.throw(/maxInFlight/);
   });
   it("takes numbers written as text (the editor stores text)", () => {
     parseSettings({ checkpointPeriod: "5", maxAge: "0" }).should.containEql({ checkpointPeriod: 5, maxAge: 0 });

@@ -1,0 +1,120 @@
+/**
+ * At-least-once through the flow (`delivery: acknowledged`), on Node-RED's message hooks.
+ *
+ * A source puts a token (`msg._ackToken`, "<source node id>:<sequence>") on each message and
+ * holds it until the send has been routed. Every copy routed to a node (preDeliver), or handed
+ * to a node directly (onReceive without routing: link nodes), adds one to the token's count.
+ * A node whose input handler takes `done` takes one off when it completes the copy
+ * (onComplete); a node with an older one- or two-argument handler never completes messages,
+ * so its copy counts as finished once the handler has run (postReceive). At zero every node the event reached has finished with
+ * it: the source is told, and its checkpoint may move past the event. The package's sinks call
+ * done() only once the event is delivered or dead-lettered, so they acknowledge through the
+ * same path; a flow ending in any other node does not stall. See docs/decisions/0004.
+ */
+import type { NodeAPI } from "node-red";
+
+export const ACK_TOKEN = "_ackToken";
+
+const sources = new Map<string, (seq: number) => void>();
+const counts = new Map<string, number>();
+const routed = new WeakSet<object>();
+let installed = false;
+
+interface HookEvent {
+  msg?: unknown;
+  destination?: { node?: unknown };
+  node?: { node?: unknown };
+}
+
+/**
+ * Whether a node completes messages with done(): Node-RED counts its three-argument input
+ * handlers in `_expectedDoneCount`. Where that is unknown, assume it does not, so a flow can
+ * never stall on it (the acknowledgement may then come early).
+ */
+function callsDone(node: unknown): boolean {
+  const n = (node as { _expectedDoneCount?: unknown } | undefined)?._expectedDoneCount;
+  return typeof n === "number" && n > 0;
+}
+
+function tokenOf(msg: unknown): string | undefined {
+  if (msg === null || typeof msg !== "object") return undefined;
+  const t = (msg as Record<string, unknown>)[ACK_TOKEN];
+  return typeof t === "string" && counts.has(t) ? t : undefined;
+}
+
+function add(token: string, delta: number): void {
+  const n = (counts.get(token) ?? 0) + delta;
+  if (n > 0) {
+    counts.set(token, n);
+    return;
+  }
+  counts.delete(token);
+  const colon = token.lastIndexOf(":");
+  const ack = sources.get(token.slice(0, colon));
+  if (ack !== undefined) {
+    try {
+      ack(Number(token.slice(colon + 1)));
+    } catch {
+      // an acknowledgement must never disturb the flow that completed the message
+    }
+  }
+}
+
+interface Hooks {
+  add(name: string, fn: (ev: HookEvent) => void): void;
+}
+
+export function installAckHooks(RED: NodeAPI): void {
+  if (installed) return;
+  const hooks = (RED as unknown as { hooks?: Hooks }).hooks;
+  if (hooks === undefined) throw new Error("this Node-RED has no message hooks (needs 2.0 or later)");
+  hooks.add("preDeliver.vmwareEventAck", (ev) => {
+    const t = tokenOf(ev.msg);
+    if (t === undefined) return;
+    routed.add(ev.msg as object);
+    add(t, 1);
+  });
+  hooks.add("onReceive.vmwareEventAck", (ev) => {
+    const t = tokenOf(ev.msg);
+    if (t === undefined) return;
+    if (routed.has(ev.msg as object)) routed.delete(ev.msg as object);
+    else add(t, 1);
+  });
+  hooks.add("postReceive.vmwareEventAck", (ev) => {
+    const t = tokenOf(ev.msg);
+    if (t !== undefined && !callsDone(ev.destination?.node)) add(t, -1);
+  });
+  hooks.add("onComplete.vmwareEventAck", (ev) => {
+    const t = tokenOf(ev.msg);
+    if (t !== undefined && callsDone(ev.node?.node)) add(t, -1);
+  });
+  installed = true;
+}
+
+/** A source of tracked messages: `ack` is called with the sequence number of each handled one. */
+export class AckSource {
+  constructor(
+    private readonly id: string,
+    ack: (seq: number) => void,
+  ) {
+    sources.set(id, ack);
+  }
+
+  /** Token for a message about to be sent; held until release(). */
+  hold(seq: number): string {
+    const token = `${this.id}:${seq}`;
+    counts.set(token, 1);
+    return token;
+  }
+
+  /** Let go of the source's own hold (after the send has been routed). */
+  release(token: string): void {
+    if (counts.has(token)) add(token, -1);
+  }
+
+  close(): void {
+    sources.delete(this.id);
+    const prefix = `${this.id}:`;
+    for (const t of counts.keys()) if (t.startsWith(prefix)) counts.delete(t);
+  }
+}

@@ -1,0 +1,71 @@
+"use strict";
+require("should");
+const { AckWindow } = require("../../dist/lib/delivery/ack-window");
+const { PositionTracker, checkpointOf } = require("../../dist/lib/vsphere/position");
+
+describe("AckWindow (delivery: acknowledged)", () => {
+  it("commits the contiguous acknowledged prefix, in order", () => {
+    const committed = [];
+    const w = new AckWindow(10, (x) => committed.push(x));
+    const s = ["a", "b", "c", "d"].map((x) => w.add(x));
+    w.ack(s[1]);
+    w.ack(s[3]);
+    committed.should.eql([]);
+    w.ack(s[0]);
+    committed.should.eql(["a", "b"]);
+    w.ack(s[2]);
+    committed.should.eql(["a", "b", "c", "d"]);
+    w.inFlight.should.equal(0);
+  });
+  it("ignores repeated and unknown acknowledgements", () => {
+    const committed = [];
+    const w = new AckWindow(10, (x) => committed.push(x));
+    const a = w.add("a");
+    w.ack(a);
+    w.ack(a);
+    w.ack(999);
+    committed.should.eql(["a"]);
+  });
+  it("pauses the reader while full and resumes when an acknowledgement makes room", async () => {
+    const w = new AckWindow(2, () => undefined);
+    const a = w.add("a");
+    (w.room() === undefined).should.be.true();
+    w.add("b");
+    const wait = w.room();
+    wait.should.be.a.Promise();
+    let resumed = false;
+    wait.then(() => (resumed = true));
+    await new Promise((r) => setImmediate(r));
+    resumed.should.be.false();
+    w.ack(a);
+    await wait;
+    resumed.should.be.true();
+  });
+  it("frees a waiting reader on close", async () => {
+    const w = new AckWindow(1, () => undefined);
+    w.add("a");
+    const wait = w.room();
+    w.close();
+    await wait;
+  });
+  it("refuses a window that is not a positive whole number", () => {
+    (() => new AckWindow(0, () => undefined)).should.throw(/whole number/);
+  });
+});
+
+describe("PositionTracker", () => {
+  const e = (key, t, type = "VmEvent") => ({ key, createdTime: t, timeKey: t, type });
+  it("collects every key passed at the latest createdTime", () => {
+    const p = new PositionTracker();
+    p.advance(e(1, "2022-01-01T00:00:00.1Z"));
+    p.advance(e(2, "2022-01-01T00:00:00.2Z"));
+    p.advance(e(-5, "2022-01-01T00:00:00.2Z", "EventEx:x"));
+    p.current.should.eql({ createdTime: "2022-01-01T00:00:00.2Z", keys: [2, -5], lastKey: -5, lastType: "EventEx:x" });
+    const cp = checkpointOf(p.current, "https://vc/sdk");
+    cp.should.containEql({ vCenter: "https://vc/sdk", lastEventKey: -5, lastEventKeys: [2, -5], lastEventKeyTimestamp: "2022-01-01T00:00:00.2Z" });
+  });
+  it("starts from a checkpoint", () => {
+    const p = new PositionTracker({ vCenter: "", lastEventKey: 7, lastEventType: "X", lastEventKeyTimestamp: "2022-01-01T00:00:00Z", createdTimestamp: "" });
+    p.current.keys.should.eql([7]);
+  });
+});
