@@ -1,0 +1,111 @@
+"use strict";
+/**
+ * The fast SOAP scanner (lib/vsphere/xml-scan) against saxes, a full XML parser, as the
+ * independent second opinion: on thousands of random documents both must build the same tree,
+ * and on malformed ones the scanner must refuse.
+ */
+const should = require("should");
+const { scanXml } = require("../../dist/lib/vsphere/xml-scan");
+const { XmlStreamParser, XSI_NS } = require("../../dist/lib/vsphere/xml");
+
+function saxesTree(xml) {
+  const p = new XmlStreamParser(0, () => undefined);
+  p.write(xml);
+  return p.end();
+}
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function randomDoc(r) {
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const texts = ["plain", "a & b", "x < y > z", 'quote " and \' apos', "tab\there", "Größe ✓ 日本", "back\\slash", "", "  spaced  ", "line\nbreak"];
+  const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;").replace(/\t/g, "&#x9;");
+  const prefixes = ["xsi", "XMLSchema-instance", "i"];
+  function el(depth, declared) {
+    const name = pick(["key", "vm", "returnval", "data", "value", "arguments", "ns1:thing"]);
+    let attrs = "";
+    let decl = declared;
+    if (name.startsWith("ns1:") && !declared.includes("ns1")) {
+      attrs += ' xmlns:ns1="urn:other"';
+      decl = [...decl, "ns1"];
+    }
+    if (r() < 0.3) {
+      const p = pick(prefixes);
+      if (!decl.includes(p)) {
+        attrs += ` xmlns:${p}="${XSI_NS}"`;
+        decl = [...decl, p];
+      }
+      if (!decl.includes("xsd") && r() < 0.5) {
+        attrs += ' xmlns:xsd="http://www.w3.org/2001/XMLSchema"';
+        decl = [...decl, "xsd"];
+      }
+      const tv = decl.includes("xsd") && r() < 0.5 ? pick(["xsd:int", "xsd:string", "xsd:boolean"]) : pick(["VmEvent", "ArrayOfString"]);
+      attrs += ` ${p}:type=${r() < 0.5 ? `"${tv}"` : `'${tv}'`}`;
+    }
+    if (r() < 0.3) attrs += ` type="${esc(pick(["VirtualMachine", "Folder", 'a"b']))}"`;
+    const children = depth < 4 ? Math.floor(r() * 4) : 0;
+    if (children === 0) {
+      if (r() < 0.15) return `<${name}${attrs}/>`;
+      const t = pick(texts);
+      const body = r() < 0.1 ? `<![CDATA[${t.replace(/]]>/g, "")}]]>` : esc(t);
+      return `<${name}${attrs}>${body}${r() < 0.1 ? "<!-- c -->" : ""}</${name}>`;
+    }
+    let inner = "";
+    for (let i = 0; i < children; i++) inner += el(depth + 1, decl) + (r() < 0.1 ? "\n  " : "");
+    return `<${name}${attrs}>${inner}</${name} >`.replace(`</${name} >`, r() < 0.5 ? `</${name}>` : `</${name} >`);
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${el(0, [])}</soapenv:Body></soapenv:Envelope>`;
+}
+
+describe("XML scanner", () => {
+  it("builds the same trees as saxes on 3,000 random documents", () => {
+    const r = rng(42);
+    for (let i = 0; i < 3000; i++) {
+      const doc = randomDoc(r);
+      const a = JSON.stringify(scanXml(doc));
+      const b = JSON.stringify(saxesTree(doc));
+      if (a !== b) throw new Error(`document ${i} differs:\n${doc}\nscan:  ${a}\nsaxes: ${b}`);
+    }
+  });
+
+  it("hands over elements at a depth without keeping them", () => {
+    const seen = [];
+    const root = scanXml("<r><e>1</e><e>2</e><f/></r>", 2, (n, parent) => seen.push([n.name, n.text, parent.name]));
+    seen.should.eql([["e", "1", "r"], ["e", "2", "r"], ["f", "", "r"]]);
+    root.children.should.eql([]);
+  });
+
+  it("resolves xsi:type by namespace URI, including govmomi's XMLSchema-instance prefix", () => {
+    const n = scanXml(`<a xmlns:XMLSchema-instance="${XSI_NS}" XMLSchema-instance:type="VmEvent"><b xmlns:q="${XSI_NS}" xmlns:xsd="http://www.w3.org/2001/XMLSchema" q:type="xsd:int">5</b><c x:type="no" xmlns:x="urn:not-xsi"/></a>`);
+    n.type.should.equal("VmEvent");
+    n.children[0].should.containEql({ type: "int", typeNs: "http://www.w3.org/2001/XMLSchema" });
+    should(n.children[1].type).be.undefined();
+  });
+
+  const malformed = {
+    "mismatched end tag": "<a><b></a></b>",
+    "unclosed element": "<a><b>",
+    "text after the end": "<a/>junk",
+    "two roots": "<a/><b/>",
+    "unknown entity": "<a>&nbsp;</a>",
+    "bad character reference": "<a>&#xZZ;</a>",
+    "unterminated entity": "<a>a & b</a>",
+    "unquoted attribute": "<a b=c/>",
+    "attribute without value": "<a b/>",
+    "lt in attribute": '<a b="<"/>',
+    "unterminated comment": "<a><!-- x</a>",
+    "unterminated CDATA": "<a><![CDATA[x</a>",
+    "doctype (entity expansion)": '<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
+    "undeclared attribute prefix": '<a p:type="x"/>',
+    "empty document": "",
+    "unterminated start tag": "<a b='1'",
+  };
+  for (const [what, doc] of Object.entries(malformed)) {
+    it(`refuses ${what}`, () => {
+      (() => scanXml(doc)).should.throw(/at offset \d+/);
+    });
+  }
+});
