@@ -3,7 +3,7 @@
  * Child process of bench/vcenter-drain.js: a Node-RED runtime with this package, a flow
  * vcenter-in -> counting function node, a checkpoint placed just before the backlog. Prints one
  * JSON line {events, seconds, rate, maxRssMB} when `count` events have arrived.
- * argv: sdkAddress username password count beginTime
+ * argv: sdkAddress username password count beginTime [delivery]
  */
 const fs = require("fs");
 const os = require("os");
@@ -11,7 +11,7 @@ const path = require("path");
 const http = require("http");
 
 async function main() {
-  const [address, username, password, countText, beginTime] = process.argv.slice(2);
+  const [address, username, password, countText, beginTime, delivery = "sent"] = process.argv.slice(2);
   const count = Number(countText);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "drain-"));
   fs.mkdirSync(path.join(userDir, "context", "tab"), { recursive: true });
@@ -52,11 +52,11 @@ async function main() {
     { id: "vc", type: "vsphere-config", address, insecureSSL: true, credentials: { username, password } },
     {
       id: "in", type: "vcenter-in", z: "tab", server: "vc", eventTypes: [], format: "vsphere", payloadEncoding: "json",
-      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery: "sent", wires: [["cnt"]],
+      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery, wires: [["cnt"]],
     },
     { id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] },
   ];
-  const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss/1048576)|0} heap=${(m.heapUsed/1048576)|0} ext=${(m.external/1048576)|0} ab=${(m.arrayBuffers/1048576)|0}`); }, 500);
+  const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss / 1048576) | 0} ` + require("v8").getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}=${(x.space_used_size / 1048576) | 0}/${(x.space_size / 1048576) | 0}`).join(" ")); }, 500);
   started = process.hrtime.bigint();
   await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
   await finished;

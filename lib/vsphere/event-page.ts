@@ -8,7 +8,8 @@ import type { VsphereSession } from "./session";
 import { describe } from "./transport";
 import type { MoRef } from "./vim-client";
 import { toVimEvent, type VimEvent } from "./event";
-import { scanXml } from "./xml-scan";
+import { StringDecoder } from "node:string_decoder";
+import { XmlScanError, XmlScanner } from "./xml-scan";
 import type { XmlNode } from "./xml";
 
 export function escapeXmlText(s: string): string {
@@ -24,7 +25,89 @@ function readNextEnvelope(collector: MoRef, maxCount: number): string {
   );
 }
 
-/** Read the next page of events (oldest first). Empty when the collector is caught up. */
+/**
+ * ReadNextEvents, the bytes only: the page is parsed later, a piece at a time, by
+ * EventPageDecoder, so a page read ahead costs off-heap bytes and not thousands of objects
+ * waiting (long-lived objects are what make the garbage collector's work and RSS grow).
+ */
+export async function fetchEventPage(
+  session: VsphereSession,
+  collector: MoRef,
+  maxCount: number,
+  signal?: AbortSignal,
+): Promise<Buffer[]> {
+  const res = await session.transport.post(readNextEnvelope(collector, maxCount), { signal });
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  } catch (err) {
+    res.body.destroy();
+    throw new VsphereError(`reading an event page failed: ${describe(err)}`, "transport");
+  }
+  return chunks;
+}
+
+/** Decodes a ReadNextEventsResponse piece by piece into events. */
+export class EventPageDecoder {
+  private events: VimEvent[] = [];
+  // chunk by chunk: no page-sized string (see XmlScanner); the decoder keeps UTF-8
+  // sequences cut between chunks whole
+  private readonly decoder = new StringDecoder("utf8");
+  private readonly scanner: XmlScanner;
+
+  constructor(onBadEvent?: (err: Error) => void) {
+    // Envelope (1) > Body (2) > ReadNextEventsResponse (3) > returnval (4)
+    this.scanner = new XmlScanner(4, (node) => {
+      if (node.name !== "returnval") return;
+      try {
+        this.events.push(toVimEvent(node));
+      } catch (err) {
+        // one malformed event must not block the stream: report it and go on
+        onBadEvent?.(err as Error);
+      }
+    });
+  }
+
+  /** Feed bytes; returns the events completed by them. */
+  push(chunk: Buffer): VimEvent[] {
+    this.guard(() => this.scanner.write(this.decoder.write(chunk)));
+    return this.take();
+  }
+
+  /** The page is complete: returns the last events; throws if it was not a ReadNextEvents answer. */
+  end(): VimEvent[] {
+    let root: XmlNode | undefined;
+    this.guard(() => {
+      this.scanner.write(this.decoder.end());
+      root = this.scanner.end();
+    });
+    const body = root!.children.find((c) => c.name === "Body");
+    const response = body?.children[0];
+    if (response === undefined || response.name !== "ReadNextEventsResponse") {
+      throw new VsphereError(`unexpected ReadNextEvents answer <${response?.name ?? root!.name}>`, "fault");
+    }
+    return this.take();
+  }
+
+  private take(): VimEvent[] {
+    const out = this.events;
+    if (out.length > 0) this.events = [];
+    return out;
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof XmlScanError) {
+        throw new VsphereError(`vCenter sent an event page that is not well-formed XML: ${err.message}`, "fault");
+      }
+      throw err;
+    }
+  }
+}
+
+/** Read and decode the next page of events (oldest first). Empty when caught up. */
 export async function readNextEvents(
   session: VsphereSession,
   collector: MoRef,
@@ -32,33 +115,10 @@ export async function readNextEvents(
   signal?: AbortSignal,
   onBadEvent?: (err: Error) => void,
 ): Promise<VimEvent[]> {
-  const res = await session.transport.post(readNextEnvelope(collector, maxCount), { signal });
+  const chunks = await fetchEventPage(session, collector, maxCount, signal);
+  const dec = new EventPageDecoder(onBadEvent);
   const events: VimEvent[] = [];
-  let text: string;
-  try {
-    text = await res.body.text();
-  } catch (err) {
-    throw new VsphereError(`reading an event page failed: ${describe(err)}`, "transport");
-  }
-  let root: XmlNode;
-  try {
-    // Envelope (1) > Body (2) > ReadNextEventsResponse (3) > returnval (4)
-    root = scanXml(text, 4, (node) => {
-      if (node.name !== "returnval") return;
-      try {
-        events.push(toVimEvent(node));
-      } catch (err) {
-        // one malformed event must not block the stream: report it and go on
-        onBadEvent?.(err as Error);
-      }
-    });
-  } catch (err) {
-    throw new VsphereError(`vCenter sent an event page that is not well-formed XML: ${describe(err)}`, "fault");
-  }
-  const body = root.children.find((c) => c.name === "Body");
-  const response = body?.children[0];
-  if (response === undefined || response.name !== "ReadNextEventsResponse") {
-    throw new VsphereError(`unexpected ReadNextEvents answer <${response?.name ?? root.name}>`, "fault");
-  }
+  for (const c of chunks) events.push(...dec.push(c));
+  events.push(...dec.end());
   return events;
 }

@@ -13,7 +13,7 @@
 import { Backoff, sleep } from "./backoff";
 import type { VsphereConnection } from "./connection";
 import { eventTypeName, type VimEvent } from "./event";
-import { readNextEvents } from "./event-page";
+import { EventPageDecoder, fetchEventPage } from "./event-page";
 import { VsphereError } from "./faults";
 import type { VsphereSession } from "./session";
 import { describe } from "./transport";
@@ -62,6 +62,7 @@ export interface EventReaderOptions {
 }
 
 const RECENT_LIMIT = 10_000;
+const EMPTY = Buffer.alloc(0);
 const DEFAULT_IDLE = [1000, 2000, 4000, 5000];
 
 interface Collector {
@@ -129,7 +130,7 @@ export class EventReader {
   private async loop(): Promise<void> {
     const signal = this.stop.signal;
     let idleStep = 0;
-    let prefetch: Promise<VimEvent[]> | undefined;
+    let prefetch: Promise<Buffer[]> | undefined;
     while (!signal.aborted) {
       let session: VsphereSession | undefined;
       try {
@@ -144,17 +145,31 @@ export class EventReader {
           void this.destroyOrphans(session);
         }
         const c = this.collector;
-        // while events flow, the next page is requested before this one is handed on, so
-        // vCenter prepares page n+1 while we convert page n (one page ahead, no more)
-        let events = await (prefetch ?? this.readPage(session, c, signal));
+        // While events flow, page n+1 is requested as soon as page n turns out not to be
+        // empty, so vCenter prepares it while we convert page n. Pages arrive as bytes and are
+        // decoded and handed on a network chunk at a time, yielding in between, so the objects
+        // of an event live for a moment, not for a page.
+        const chunks = await (prefetch ?? this.fetchPage(session, c, signal));
         prefetch = undefined;
         if (signal.aborted) break;
-        if (events.length > 0) {
-          idleStep = 0;
-          prefetch = this.readPage(session, c, signal);
-          prefetch.catch(() => undefined); // awaited next turn; never an unhandled rejection
+        const decoder = new EventPageDecoder((err) => this.opts.log.warn(`skipped a malformed event: ${err.message}`));
+        let handed = 0;
+        for (let i = 0; i <= chunks.length; i++) {
+          const events = i < chunks.length ? decoder.push(chunks[i]!) : decoder.end();
+          if (i < chunks.length) chunks[i] = EMPTY;
+          if (events.length === 0) continue;
+          if (prefetch === undefined) {
+            prefetch = this.fetchPage(session, c, signal);
+            prefetch.catch(() => undefined); // awaited next turn; never an unhandled rejection
+          }
+          handed += events.length;
           await this.handOn(events, session);
-          events = [];
+          // let what these events started run (a flow delivers on setImmediate) before more
+          await new Promise((resolve) => setImmediate(resolve));
+          if (signal.aborted) break;
+        }
+        if (handed > 0) {
+          idleStep = 0;
           this.opts.onStatus({ state: "connected", count: this.count });
           continue;
         }
@@ -173,10 +188,8 @@ export class EventReader {
     }
   }
 
-  private readPage(session: VsphereSession, c: Collector, signal: AbortSignal): Promise<VimEvent[]> {
-    return readNextEvents(session, c.ref, this.pageSize, signal, (err) =>
-      this.opts.log.warn(`skipped a malformed event: ${err.message}`),
-    );
+  private fetchPage(session: VsphereSession, c: Collector, signal: AbortSignal): Promise<Buffer[]> {
+    return fetchEventPage(session, c.ref, this.pageSize, signal);
   }
 
   /** After an error: decide what to throw away. The next turn of the loop rebuilds it. */

@@ -58,30 +58,58 @@ interface Frame {
 
 const PREDEFINED_NS: Record<string, string> = { xml: "http://www.w3.org/XML/1998/namespace" };
 
-/**
- * Scan a whole document. Elements closing at `emitDepth` (1 = document element) go to
- * `onElement` and are not kept; the rest of the tree is returned.
- */
-export function scanXml(
-  xml: string,
-  emitDepth = 0,
-  onElement?: (node: XmlNode, parent: XmlNode | undefined) => void,
-): XmlNode {
-  const stack: Frame[] = [];
-  let root: XmlNode | undefined;
-  let pos = 0;
-  const len = xml.length;
+/** Thrown inside the scan loop when the buffer ends in the middle of a token. */
+const INCOMPLETE = Symbol("incomplete");
 
-  const resolve = (prefix: string): string | undefined => {
+/**
+ * Resumable scanner: write() text as it arrives (a token cut at the end of a chunk is kept for
+ * the next one), end() when the document is complete. Elements closing at `emitDepth`
+ * (1 = document element) go to `onElement` and are not kept; end() returns the rest of the
+ * tree. Working on chunks keeps every string small (a whole 1 MB page would be a
+ * large-object-space string, freed only by full garbage collections).
+ */
+export class XmlScanner {
+  private readonly stack: Frame[] = [];
+  private root: XmlNode | undefined;
+  private buf = "";
+  /** offset of buf[0] in the whole document, for error messages */
+  private base = 0;
+  private ended = false;
+
+  constructor(
+    private readonly emitDepth = 0,
+    private readonly onElement?: (node: XmlNode, parent: XmlNode | undefined) => void,
+  ) {}
+
+  write(chunk: string): void {
+    if (this.ended) throw new XmlScanError("write after end", this.base);
+    this.buf = this.buf.length === 0 ? chunk : this.buf + chunk;
+    this.scan(false);
+  }
+
+  end(): XmlNode {
+    if (!this.ended) {
+      this.ended = true;
+      this.scan(true);
+    }
+    if (this.stack.length > 0) {
+      throw new XmlScanError(`unclosed element <${this.stack[this.stack.length - 1]!.qname}>`, this.base);
+    }
+    if (this.root === undefined) throw new XmlScanError("no document element", this.base);
+    return this.root;
+  }
+
+  private resolve(prefix: string): string | undefined {
+    const stack = this.stack;
     for (let i = stack.length - 1; i >= 0; i--) {
       const ns = stack[i]!.ns;
       if (ns !== undefined && prefix in ns) return ns[prefix];
     }
     return PREDEFINED_NS[prefix];
-  };
+  }
 
-  const addText = (t: string, at: number): void => {
-    const top = stack[stack.length - 1];
+  private addText(t: string, at: number): void {
+    const top = this.stack[this.stack.length - 1];
     if (top === undefined) {
       for (let i = 0; i < t.length; i++) {
         if (!isSpace(t.charCodeAt(i))) throw new XmlScanError("text outside the document element", at + i);
@@ -89,71 +117,117 @@ export function scanXml(
       return;
     }
     top.node.text += t.indexOf("&") === -1 ? t : decode(t, at);
-  };
+  }
 
-  while (pos < len) {
-    const lt = xml.indexOf("<", pos);
-    if (lt === -1) {
-      addText(xml.slice(pos), pos);
-      break;
-    }
-    if (lt > pos) addText(xml.slice(pos, lt), pos);
-    const c1 = xml.charCodeAt(lt + 1);
-    if (c1 === 47 /* / */) {
-      const gt = xml.indexOf(">", lt + 2);
-      if (gt === -1) throw new XmlScanError("unterminated end tag", lt);
-      let end = gt;
-      while (end > lt + 2 && isSpace(xml.charCodeAt(end - 1))) end--;
-      const qname = xml.slice(lt + 2, end);
-      const frame = stack.pop();
-      if (frame === undefined || frame.qname !== qname) {
-        throw new XmlScanError(`end tag </${qname}> does not match <${frame?.qname ?? ""}>`, lt);
+  private close(frame: Frame): void {
+    const stack = this.stack;
+    const depth = stack.length + 1;
+    const parent = stack[stack.length - 1]?.node;
+    if (depth === this.emitDepth && this.onElement !== undefined) this.onElement(frame.node, parent);
+    else if (parent !== undefined) parent.children.push(frame.node);
+    else this.root = frame.node;
+  }
+
+  /** Consume complete tokens from buf; keep an incomplete tail unless `final`. */
+  private scan(final: boolean): void {
+    const xml = this.buf;
+    const len = xml.length;
+    const base = this.base;
+    const stack = this.stack;
+    let pos = 0;
+    const need = (ok: boolean, what: string, at: number): void => {
+      if (ok) return;
+      if (!final) throw INCOMPLETE;
+      throw new XmlScanError(what, base + at);
+    };
+    try {
+      while (pos < len) {
+        const lt = xml.indexOf("<", pos);
+        if (lt === -1) {
+          if (!final) break; // the text may go on in the next chunk
+          this.addText(xml.slice(pos), base + pos);
+          pos = len;
+          break;
+        }
+        if (lt > pos) this.addText(xml.slice(pos, lt), base + pos);
+        pos = lt; // from here on, an incomplete token restarts at lt
+        need(lt + 1 < len, "unterminated tag", lt);
+        const c1 = xml.charCodeAt(lt + 1);
+        if (c1 === 47 /* / */) {
+          const gt = xml.indexOf(">", lt + 2);
+          need(gt !== -1, "unterminated end tag", lt);
+          let e = gt;
+          while (e > lt + 2 && isSpace(xml.charCodeAt(e - 1))) e--;
+          const qname = xml.slice(lt + 2, e);
+          const frame = stack.pop();
+          if (frame === undefined || frame.qname !== qname) {
+            throw new XmlScanError(`end tag </${qname}> does not match <${frame?.qname ?? ""}>`, base + lt);
+          }
+          this.close(frame);
+          pos = gt + 1;
+          continue;
+        }
+        if (c1 === 63 /* ? */) {
+          const e = xml.indexOf("?>", lt + 2);
+          need(e !== -1, "unterminated processing instruction", lt);
+          pos = e + 2;
+          continue;
+        }
+        if (c1 === 33 /* ! */) {
+          need(lt + 9 <= len || final, "unterminated declaration", lt);
+          if (xml.startsWith("<!--", lt)) {
+            const e = xml.indexOf("-->", lt + 4);
+            need(e !== -1, "unterminated comment", lt);
+            pos = e + 3;
+            continue;
+          }
+          if (xml.startsWith("<![CDATA[", lt)) {
+            const e = xml.indexOf("]]>", lt + 9);
+            need(e !== -1, "unterminated CDATA section", lt);
+            const top = stack[stack.length - 1];
+            if (top === undefined) throw new XmlScanError("CDATA outside the document element", base + lt);
+            top.node.text += xml.slice(lt + 9, e);
+            pos = e + 3;
+            continue;
+          }
+          throw new XmlScanError("DOCTYPE and other declarations are not accepted", base + lt);
+        }
+        pos = this.startTag(xml, lt, final);
       }
-      close(frame);
-      pos = gt + 1;
-      continue;
+    } catch (err) {
+      if (err !== INCOMPLETE) throw err;
     }
-    if (c1 === 63 /* ? */) {
-      const e = xml.indexOf("?>", lt + 2);
-      if (e === -1) throw new XmlScanError("unterminated processing instruction", lt);
-      pos = e + 2;
-      continue;
-    }
-    if (c1 === 33 /* ! */) {
-      if (xml.startsWith("<!--", lt)) {
-        const e = xml.indexOf("-->", lt + 4);
-        if (e === -1) throw new XmlScanError("unterminated comment", lt);
-        pos = e + 3;
-        continue;
-      }
-      if (xml.startsWith("<![CDATA[", lt)) {
-        const e = xml.indexOf("]]>", lt + 9);
-        if (e === -1) throw new XmlScanError("unterminated CDATA section", lt);
-        const top = stack[stack.length - 1];
-        if (top === undefined) throw new XmlScanError("CDATA outside the document element", lt);
-        top.node.text += xml.slice(lt + 9, e);
-        pos = e + 3;
-        continue;
-      }
-      throw new XmlScanError("DOCTYPE and other declarations are not accepted", lt);
-    }
-    // start tag
+    this.buf = pos >= len ? "" : xml.slice(pos);
+    this.base = base + pos;
+  }
+
+  /** Scan the start tag at lt; returns the position after it. */
+  private startTag(xml: string, lt: number, final: boolean): number {
+    const len = xml.length;
+    const base = this.base;
+    const stack = this.stack;
+    const incomplete = (what: string): never => {
+      if (!final) throw INCOMPLETE;
+      throw new XmlScanError(what, base + lt);
+    };
     let i = lt + 1;
     while (i < len && !isNameEnd(xml.charCodeAt(i))) i++;
-    if (i === lt + 1) throw new XmlScanError("empty element name", lt);
+    if (i >= len) incomplete("unterminated start tag");
+    if (i === lt + 1) throw new XmlScanError("empty element name", base + lt);
     const qname = xml.slice(lt + 1, i);
     let attrs: [string, string][] | undefined;
     let selfClosing = false;
     for (;;) {
       while (i < len && isSpace(xml.charCodeAt(i))) i++;
-      if (i >= len) throw new XmlScanError(`unterminated start tag <${qname}>`, lt);
+      if (i >= len) incomplete(`unterminated start tag <${qname}>`);
       const c = xml.charCodeAt(i);
       if (c === 62 /* > */) {
         i++;
         break;
       }
       if (c === 47 /* / */) {
-        if (xml.charCodeAt(i + 1) !== 62) throw new XmlScanError(`bad '/' in <${qname}>`, i);
+        if (i + 1 >= len) incomplete(`unterminated start tag <${qname}>`);
+        if (xml.charCodeAt(i + 1) !== 62) throw new XmlScanError(`bad '/' in <${qname}>`, base + i);
         selfClosing = true;
         i += 2;
         break;
@@ -162,16 +236,18 @@ export function scanXml(
       while (i < len && !isNameEnd(xml.charCodeAt(i))) i++;
       const aname = xml.slice(nameStart, i);
       while (i < len && isSpace(xml.charCodeAt(i))) i++;
-      if (aname === "" || xml.charCodeAt(i) !== 61 /* = */) throw new XmlScanError(`bad attribute in <${qname}>`, nameStart);
+      if (i >= len) incomplete(`unterminated start tag <${qname}>`);
+      if (aname === "" || xml.charCodeAt(i) !== 61 /* = */) throw new XmlScanError(`bad attribute in <${qname}>`, base + nameStart);
       i++;
       while (i < len && isSpace(xml.charCodeAt(i))) i++;
+      if (i >= len) incomplete(`unterminated start tag <${qname}>`);
       const q = xml.charCodeAt(i);
-      if (q !== 34 && q !== 39) throw new XmlScanError(`unquoted attribute value in <${qname}>`, i);
+      if (q !== 34 && q !== 39) throw new XmlScanError(`unquoted attribute value in <${qname}>`, base + i);
       const vEnd = xml.indexOf(q === 34 ? '"' : "'", i + 1);
-      if (vEnd === -1) throw new XmlScanError(`unterminated attribute value in <${qname}>`, i);
+      if (vEnd === -1) incomplete(`unterminated attribute value in <${qname}>`);
       const raw = xml.slice(i + 1, vEnd);
-      if (raw.indexOf("<") !== -1) throw new XmlScanError(`'<' in an attribute value of <${qname}>`, i);
-      (attrs ??= []).push([aname, raw.indexOf("&") === -1 ? raw : decode(raw, i + 1)]);
+      if (raw.indexOf("<") !== -1) throw new XmlScanError(`'<' in an attribute value of <${qname}>`, base + i);
+      (attrs ??= []).push([aname, raw.indexOf("&") === -1 ? raw : decode(raw, base + i + 1)]);
       i = vEnd + 1;
     }
     const node: XmlNode = { name: localName(qname), children: [], text: "" };
@@ -182,43 +258,46 @@ export function scanXml(
         else if (n.startsWith("xmlns:")) (frame.ns ??= {})[n.slice(6)] = v;
       }
       stack.push(frame); // so the element's own declarations resolve its attributes
-      for (const [n, v] of attrs) {
-        if (n === "xmlns" || n.startsWith("xmlns:")) continue;
-        const colon = n.indexOf(":");
-        if (colon === -1) {
-          (node.attrs ??= {})[n] = v;
-          continue;
-        }
-        const uri = resolve(n.slice(0, colon));
-        if (uri === undefined) throw new XmlScanError(`undeclared prefix in attribute ${n}`, lt);
-        if (uri === XSI_NS && n.slice(colon + 1) === "type") {
-          const vc = v.indexOf(":");
-          if (vc === -1) node.type = v;
-          else {
-            node.type = v.slice(vc + 1);
-            const tns = resolve(v.slice(0, vc));
-            if (tns !== undefined) node.typeNs = tns;
+      try {
+        for (const [n, v] of attrs) {
+          if (n === "xmlns" || n.startsWith("xmlns:")) continue;
+          const colon = n.indexOf(":");
+          if (colon === -1) {
+            (node.attrs ??= {})[n] = v;
+            continue;
+          }
+          const uri = this.resolve(n.slice(0, colon));
+          if (uri === undefined) throw new XmlScanError(`undeclared prefix in attribute ${n}`, base + lt);
+          if (uri === XSI_NS && n.slice(colon + 1) === "type") {
+            const vc = v.indexOf(":");
+            if (vc === -1) node.type = v;
+            else {
+              node.type = v.slice(vc + 1);
+              const tns = this.resolve(v.slice(0, vc));
+              if (tns !== undefined) node.typeNs = tns;
+            }
           }
         }
+      } finally {
+        stack.pop();
       }
-      stack.pop();
     }
-    if (stack.length === 0 && root !== undefined) throw new XmlScanError("more than one document element", lt);
+    if (stack.length === 0 && this.root !== undefined) throw new XmlScanError("more than one document element", base + lt);
     stack.push(frame);
-    pos = i;
-    if (selfClosing) close(stack.pop()!);
+    if (selfClosing) this.close(stack.pop()!);
+    return i;
   }
-  if (stack.length > 0) throw new XmlScanError(`unclosed element <${stack[stack.length - 1]!.qname}>`, len);
-  if (root === undefined) throw new XmlScanError("no document element", len);
-  return root;
+}
 
-  function close(frame: Frame): void {
-    const depth = stack.length + 1;
-    const parent = stack[stack.length - 1]?.node;
-    if (depth === emitDepth && onElement !== undefined) onElement(frame.node, parent);
-    else if (parent !== undefined) parent.children.push(frame.node);
-    else root = frame.node;
-  }
+/** Scan a whole document (see XmlScanner). */
+export function scanXml(
+  xml: string,
+  emitDepth = 0,
+  onElement?: (node: XmlNode, parent: XmlNode | undefined) => void,
+): XmlNode {
+  const s = new XmlScanner(emitDepth, onElement);
+  s.write(xml);
+  return s.end();
 }
 
 function localName(qname: string): string {

@@ -109,3 +109,33 @@ describe("XML scanner", () => {
     });
   }
 });
+
+describe("XML scanner, fed in chunks", () => {
+  const { XmlScanner } = require("../../dist/lib/vsphere/xml-scan");
+  it("builds the same tree whatever the chunk boundaries (every split of 300 random documents)", () => {
+    const r = rng(7);
+    for (let d = 0; d < 300; d++) {
+      const doc = randomDoc(r);
+      const whole = JSON.stringify(scanXml(doc));
+      const step = 1 + Math.floor(r() * 40);
+      for (let size = step; size < doc.length; size += 37) {
+        const s = new XmlScanner();
+        for (let i = 0; i < doc.length; i += size) s.write(doc.slice(i, i + size));
+        const got = JSON.stringify(s.end());
+        if (got !== whole) throw new Error(`chunk size ${size} differs on:\n${doc}`);
+      }
+      // one character at a time
+      const s = new XmlScanner();
+      for (const ch of doc) s.write(ch);
+      JSON.stringify(s.end()).should.equal(whole);
+    }
+  });
+  it("refuses a document cut short", () => {
+    const s = new XmlScanner();
+    s.write("<a><b>te");
+    (() => s.end()).should.throw(/unclosed element <b>|at offset/);
+    const t = new XmlScanner();
+    t.write("<a attr='x");
+    (() => t.end()).should.throw(/unterminated/);
+  });
+});
