@@ -1,6 +1,6 @@
 /**
  * A fast, strict scanner for the XML a SOAP server sends, building the same XmlNode trees as
- * the saxes-based XmlStreamParser (xml.ts) at several times its speed: event pages are the hot
+ * the saxes-based builder it replaced (test/support/saxes-tree.js) at several times its speed: event pages are the hot
  * path (see docs/decisions/0006-xml-scanner.md). It handles elements, attributes, character and
  * the five predefined entity references, CDATA, comments and processing instructions; it
  * refuses DOCTYPE (no entity expansion, ever) and anything not well formed, with the offset.

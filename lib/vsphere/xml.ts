@@ -1,11 +1,10 @@
 /**
- * A small, namespace-aware XML tree for SOAP responses.
+ * A small, namespace-aware XML tree for SOAP responses (built by the scanner in xml-scan.ts).
  *
  * vCenter writes the polymorphic type as `xsi:type`, govmomi's simulator as
  * `XMLSchema-instance:type`: both are resolved here by namespace URI, so the rest of the
  * code only sees `node.type`. Element names are local names (prefixes dropped).
  */
-import { SaxesParser, type SaxesTagNS } from "saxes";
 // xml-scan uses this module's constants only when called, so the import cycle is harmless
 import { scanXml } from "./xml-scan";
 
@@ -41,88 +40,6 @@ export function childrenNamed(node: XmlNode, name: string): XmlNode[] {
 export function childText(node: XmlNode, name: string): string | undefined {
   const c = child(node, name);
   return c === undefined ? undefined : c.text;
-}
-
-/**
- * Streaming tree builder over saxes. Every element that closes at `emitDepth` (1 = the
- * document element) is handed to `onElement` and not kept, so a page of 1,000 events never
- * exists as one tree. Elements above that depth are kept (for the SOAP envelope checks).
- */
-export class XmlStreamParser {
-  private readonly parser: SaxesParser<{ xmlns: true; position: false }>;
-  private readonly stack: XmlNode[] = [];
-  private root: XmlNode | undefined;
-  private error: Error | undefined;
-
-  constructor(
-    private readonly emitDepth: number,
-    private readonly onElement: (node: XmlNode, parent: XmlNode | undefined) => void,
-  ) {
-    this.parser = new SaxesParser({ xmlns: true, position: false });
-    this.parser.on("opentag", (tag) => this.open(tag));
-    this.parser.on("text", (t) => this.text(t));
-    this.parser.on("cdata", (t) => this.text(t));
-    this.parser.on("closetag", () => this.close());
-    this.parser.on("error", (e) => {
-      if (this.error === undefined) this.error = e;
-    });
-  }
-
-  private open(tag: SaxesTagNS): void {
-    const node: XmlNode = { name: tag.local, children: [], text: "" };
-    for (const key in tag.attributes) {
-      const a = tag.attributes[key];
-      if (a.uri === XSI_NS) {
-        if (a.local === "type") {
-          const v = a.value;
-          const colon = v.indexOf(":");
-          if (colon >= 0) {
-            node.type = v.slice(colon + 1);
-            const ns = this.parser.resolve(v.slice(0, colon));
-            if (ns !== undefined) node.typeNs = ns;
-          } else {
-            node.type = v;
-          }
-        }
-      } else if (a.prefix !== "xmlns" && a.local !== "xmlns" && a.uri === "") {
-        (node.attrs ??= {})[a.local] = a.value;
-      }
-    }
-    this.stack.push(node);
-  }
-
-  private text(t: string): void {
-    const top = this.stack[this.stack.length - 1];
-    if (top !== undefined) top.text += t;
-  }
-
-  private close(): void {
-    const node = this.stack.pop();
-    if (node === undefined) return;
-    const depth = this.stack.length + 1;
-    const parent = this.stack[this.stack.length - 1];
-    if (depth === this.emitDepth) {
-      this.onElement(node, parent);
-    } else if (parent !== undefined) {
-      parent.children.push(node);
-    } else {
-      this.root = node;
-    }
-  }
-
-  write(chunk: string): void {
-    if (this.error !== undefined) throw this.error;
-    this.parser.write(chunk);
-    if (this.error !== undefined) throw this.error;
-  }
-
-  /** Finish the document; returns the root with everything not emitted. */
-  end(): XmlNode {
-    if (this.error === undefined) this.parser.close();
-    if (this.error !== undefined) throw this.error;
-    if (this.root === undefined) throw new Error("XML document has no root element");
-    return this.root;
-  }
 }
 
 /** Parse a whole XML document into a tree (with the fast scanner of xml-scan.ts). */

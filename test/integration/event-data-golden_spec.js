@@ -19,113 +19,30 @@
  *   are checked by the first comparison).
  */
 const should = require("should");
-const { StringDecoder } = require("node:string_decoder");
-const { Agent, request } = require("undici");
 const { startVcsim, buildVcsim, goAvailable } = require("../support/vcsim");
-const { XmlStreamParser } = require("../../dist/lib/vsphere/xml");
+const { VsphereSession } = require("../../dist/lib/vsphere/session");
+const { readNextEvents } = require("../../dist/lib/vsphere/event-page");
 const ed = require("../../dist/lib/vsphere/event-data");
 const { compareObject, reserialiseLikeJs, firstDiff } = require("../fixtures/event-data/golden-compare");
 
 const MIXED = 2000;
 const RANDOM = 12000;
 
-function esc(s) {
-  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-/** A minimal vim25 SOAP client: enough to read every event of the test vCenter. */
-class MiniReader {
-  constructor(sdkUrl) {
-    this.url = sdkUrl;
-    this.agent = new Agent({ connect: { rejectUnauthorized: false } });
-    this.cookie = undefined;
-  }
-
-  async call(body, onReturnval) {
-    const headers = { "content-type": "text/xml; charset=utf-8", soapaction: "urn:vim25/7.0" };
-    if (this.cookie) headers.cookie = this.cookie;
-    const res = await request(this.url, {
-      method: "POST",
-      dispatcher: this.agent,
-      headers,
-      body:
-        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>' +
-        body +
-        "</soapenv:Body></soapenv:Envelope>",
-    });
-    const setCookie = res.headers["set-cookie"];
-    if (setCookie) this.cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(";")[0];
-    // Envelope (1) > Body (2) > <Method>Response (3) > returnval (4)
-    const parser = new XmlStreamParser(4, (node) => {
-      if (node.name === "returnval") onReturnval(node);
-    });
-    // Not res.body.setEncoding("utf8"): undici's BodyReadable.setEncoding only sets the
-    // stream's encoding without a StringDecoder, so a UTF-8 character split across two chunks
-    // becomes two U+FFFD. A StringDecoder keeps the split bytes for the next chunk.
-    const dec = new StringDecoder("utf8");
-    let text = "";
-    for await (const chunk of res.body) {
-      const s = dec.write(chunk);
-      if (res.statusCode !== 200) text += s;
-      else parser.write(s);
-    }
-    const rest = dec.end();
-    if (res.statusCode !== 200) throw new Error(`SOAP HTTP ${res.statusCode}: ${(text + rest).slice(0, 500)}`);
-    if (rest) parser.write(rest);
-    parser.end();
-  }
-
-  async one(body) {
-    let out;
-    await this.call(body, (n) => {
-      out = n;
-    });
-    return out;
-  }
-
-  async login(username, password) {
-    const sc = await this.one('<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>');
-    const ref = (name) => {
-      const c = sc.children.find((x) => x.name === name);
-      return { type: c.attrs.type, value: c.text };
-    };
-    this.sessionManager = ref("sessionManager");
-    this.eventManager = ref("eventManager");
-    this.rootFolder = ref("rootFolder");
-    await this.one(
-      `<Login xmlns="urn:vim25"><_this type="${esc(this.sessionManager.type)}">${esc(this.sessionManager.value)}</_this>` +
-        `<userName>${esc(username)}</userName><password>${esc(password)}</password></Login>`,
-    );
-  }
-
-  async createCollector() {
-    const c = await this.one(
-      `<CreateCollectorForEvents xmlns="urn:vim25"><_this type="${esc(this.eventManager.type)}">${esc(this.eventManager.value)}</_this>` +
-        `<filter><entity><entity type="${esc(this.rootFolder.type)}">${esc(this.rootFolder.value)}</entity><recursion>all</recursion></entity></filter>` +
-        "</CreateCollectorForEvents>",
-    );
-    return { type: c.attrs.type, value: c.text };
-  }
-
-  /** Every event, oldest first, as parsed `returnval` nodes. */
-  async readAll(collector) {
+/** Every event of the test vCenter, oldest first, read through the package's own read path. */
+async function readAllEvents(sim) {
+  const session = await VsphereSession.login({ sdkUrl: sim.sdkUrl, insecureSSL: true, username: sim.username, password: sim.password });
+  try {
+    const collector = await session.createEventCollector({});
     const all = [];
     for (;;) {
-      const page = [];
-      await this.call(
-        `<ReadNextEvents xmlns="urn:vim25"><_this type="${esc(collector.type)}">${esc(collector.value)}</_this><maxCount>1000</maxCount></ReadNextEvents>`,
-        (n) => page.push(n),
-      );
-      if (page.length === 0) return all;
-      for (const e of page) all.push(e);
+      const page = await readNextEvents(session, collector, 1000);
+      if (page.length === 0) break;
+      for (const e of page) all.push(e.node);
     }
-  }
-
-  async close(collector) {
-    await this.call(`<DestroyCollector xmlns="urn:vim25"><_this type="${esc(collector.type)}">${esc(collector.value)}</_this></DestroyCollector>`, () => {});
-    await this.call(`<Logout xmlns="urn:vim25"><_this type="${esc(this.sessionManager.type)}">${esc(this.sessionManager.value)}</_this></Logout>`, () => {});
-    await this.agent.close();
+    await session.destroyCollector(collector);
+    return all;
+  } finally {
+    await session.close();
   }
 }
 
@@ -151,11 +68,7 @@ describe("event data against govmomi (golden and fuzz, test vCenter)", function 
   });
 
   async function readAndCompare(label) {
-    const reader = new MiniReader(sim.sdkUrl);
-    await reader.login(sim.username, sim.password);
-    const collector = await reader.createCollector();
-    const events = await reader.readAll(collector);
-    await reader.close(collector);
+    const events = await readAllEvents(sim);
     const golden = await sim.golden({ all: 1 });
     const byKey = new Map(golden.map((g) => [g.key, g]));
 

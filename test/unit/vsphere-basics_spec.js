@@ -6,7 +6,8 @@ const { parseSettings, parseEventTypes } = require("../../dist/lib/vsphere/setti
 const { readCheckpoint } = require("../../dist/lib/vsphere/checkpoint");
 const { uuidV5, toCloudEvent } = require("../../dist/lib/vsphere/cloudevent");
 const { toVimEvent, eventClassOf } = require("../../dist/lib/vsphere/event");
-const { parseXml, XmlStreamParser } = require("../../dist/lib/vsphere/xml");
+const { parseXml } = require("../../dist/lib/vsphere/xml");
+const { XmlScanner } = require("../../dist/lib/vsphere/xml-scan");
 const { parseFault } = require("../../dist/lib/vsphere/transport");
 const { Backoff } = require("../../dist/lib/vsphere/backoff");
 const { Checkpointer, MemoryCheckpointStore } = require("../../dist/lib/checkpoint/checkpointer");
@@ -182,7 +183,7 @@ describe("SOAP plumbing", () => {
   });
   it("streams elements at a depth without keeping them", () => {
     const seen = [];
-    const p = new XmlStreamParser(2, (node) => seen.push(node.text));
+    const p = new XmlScanner(2, (node) => seen.push(node.text));
     p.write("<r><e>1</e><e>");
     p.write("2</e></r>");
     const root = p.end();
