@@ -14,6 +14,7 @@ import { AckWindow } from "../lib/delivery/ack-window";
 import { ACK_TOKEN, AckSource, installAckHooks } from "./ack-hooks";
 import type { ConnectionStatus } from "../lib/vsphere/connection";
 import { eventTypeNames } from "../lib/vsphere/event-types";
+import { setUnknownClassLogger } from "../lib/vsphere/event-data";
 import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
 import { guardedClose } from "./close";
@@ -202,6 +203,10 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType("vcenter-in", VcenterIn);
+
+  // events of classes newer than the type catalog are converted through their nearest known
+  // base class; say so once per class in Node-RED's log
+  setUnknownClassLogger((text) => RED.log.warn(`vcenter-in: ${text}`));
 
   // editor helper: event type names for the eventTypes autocomplete
   RED.httpAdmin.get("/vcenter-in/event-types", RED.auth.needsPermission("vcenter-in.read"), (req, res) => {
