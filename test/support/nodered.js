@@ -137,7 +137,20 @@ async function startNodeRed() {
     waitFor,
     /** full deploy of these flows (credentials inline in the nodes, as the editor sends them) */
     async deploy(flows) {
-      await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
+      // setFlows resolves before the new flows have started; wait for them
+      let onStarted;
+      const started = new Promise((resolve) => {
+        onStarted = resolve;
+        events.once("flows:started", resolve);
+      });
+      let timer;
+      try {
+        await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
+        await Promise.race([started, new Promise((r) => (timer = setTimeout(r, 10000)))]);
+      } finally {
+        clearTimeout(timer);
+        events.removeListener("flows:started", onStarted);
+      }
     },
     async stopFlows() {
       await RED.runtime.flows.setState({ state: "stop" });
