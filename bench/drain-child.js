@@ -3,7 +3,8 @@
  * Child process of bench/vcenter-drain.js: a Node-RED runtime with this package, a flow
  * vcenter-in -> counting function node, a checkpoint placed just before the backlog. Prints one
  * JSON line {events, seconds, rate, maxRssMB} when `count` events have arrived.
- * argv: sdkAddress username password count beginTime [delivery]
+ * argv: sdkAddress username password count beginTime [delivery] [knative sink URL]
+ * With a sink URL the flow is vcenter-in -> knative-out (binary) -> counting node on output 1.
  */
 const fs = require("fs");
 const os = require("os");
@@ -11,7 +12,7 @@ const path = require("path");
 const http = require("http");
 
 async function main() {
-  const [address, username, password, countText, beginTime, delivery = "sent"] = process.argv.slice(2);
+  const [address, username, password, countText, beginTime, delivery = "sent", sinkUrl] = process.argv.slice(2);
   const count = Number(countText);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "drain-"));
   fs.mkdirSync(path.join(userDir, "context", "tab"), { recursive: true });
@@ -52,8 +53,14 @@ async function main() {
     { id: "vc", type: "vsphere-config", address, insecureSSL: true, credentials: { username, password } },
     {
       id: "in", type: "vcenter-in", z: "tab", server: "vc", eventTypes: [], format: "vsphere", payloadEncoding: "json",
-      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery, wires: [["cnt"]],
+      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery, wires: [[sinkUrl ? "out" : "cnt"]],
     },
+    ...(sinkUrl
+      ? [{
+          id: "out", type: "knative-out", z: "tab", url: sinkUrl, encoding: "binary", insecureSSL: false, authType: "none",
+          timeout: 30, retries: 10, backoffDelay: 0.2, concurrency: 1, ceType: "", ceSource: "", wires: [["cnt"], []],
+        }]
+      : []),
     { id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] },
   ];
   const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss / 1048576) | 0} ` + require("v8").getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}=${(x.space_used_size / 1048576) | 0}/${(x.space_size / 1048576) | 0}`).join(" ")); }, 500);

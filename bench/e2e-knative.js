@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+"use strict";
+/**
+ * bench/e2e-knative: drain N events (default 100,000) from the test vCenter through
+ * vcenter-in -> knative-out (binary, delivery acknowledged, ordered) into the Knative peer, and
+ * drain the same events with the govmomi Go poller, alternating, in one command. Prints the
+ * rates and the ratio (target >= 0.5x the Go poller).
+ * Usage: node bench/e2e-knative.js [events] [rounds]
+ */
+const path = require("path");
+const { execFile } = require("child_process");
+const { buildVcsim, startVcsim, goPoll } = require("../test/support/vcsim");
+const { startKnativePeer } = require("../test/support/knative-peer");
+
+const N = Number(process.argv[2] || 100000);
+const ROUNDS = Number(process.argv[3] || 1);
+
+function run(sim, beginTime, sinkUrl) {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(__dirname, "drain-child.js"), sim.address, sim.username, sim.password, String(N), beginTime, "acknowledged", sinkUrl],
+      { maxBuffer: 1 << 20, timeout: 900000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout.trim().split("\n").pop()))),
+    );
+  });
+}
+
+async function main() {
+  await buildVcsim();
+  const sim = await startVcsim({ username: "bench", password: "bench", maxEvents: N + 1000 });
+  const peer = await startKnativePeer({ record: false });
+  try {
+    const res = await sim.postEvents({ count: N, mode: "mixed" });
+    const go = [];
+    const e2e = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      go.push(await goPoll({ sdkUrl: sim.sdkUrl, username: sim.username, password: sim.password, count: N, begin: res.first.createdTime }));
+      peer.reset();
+      e2e.push(await run(sim, res.first.createdTime, peer.url));
+      if (peer.acceptedCount < N) throw new Error(`the peer accepted ${peer.acceptedCount} of ${N}`);
+    }
+    const best = (xs) => xs.reduce((a, b) => (b.rate > a.rate ? b : a));
+    console.log(JSON.stringify({
+      bench: "e2e-knative",
+      events: N,
+      goPollerRate: Math.round(best(go).rate),
+      vcenterToKnativeRate: Math.round(best(e2e).rate),
+      ratio: Number((best(e2e).rate / best(go).rate).toFixed(2)),
+      peakRssMB: Math.round(Math.max(...e2e.map((x) => x.maxRssMB))),
+      runs: { go: go.map((x) => Math.round(x.rate)), e2e: e2e.map((x) => Math.round(x.rate)) },
+      node: process.version,
+    }, null, 2));
+  } finally {
+    await peer.close();
+    await sim.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
