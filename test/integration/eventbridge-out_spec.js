@@ -268,7 +268,7 @@ describe("eventbridge-out against the EventBridge test peer", function () {
   it("a failed refresh keeps the last pattern (and says so); the next good refresh applies the new one", async () => {
     const ruleArn = peer.putRule({ Name: "power", EventPattern: { "detail-type": ["VmPoweredOnEvent"] } });
     await nr.deploy(ebFlow({ ruleArn, ruleRefresh: 0.3 }));
-    await waitStatus(/rule power$/, "rule loaded");
+    await waitStatus(/· rule power$/, "rule loaded");
     peer.failCalls("ListRules", Array.from({ length: 1000 }, () => ({ status: 500, type: "InternalException", message: "service unavailable" })));
     peer.putRule({ Name: "power", EventPattern: { "detail-type": ["VmPoweredOffEvent"] } }); // not seen while refreshes fail
     await waitStatus(/rule power not refreshed, using its last pattern: HTTP 500 InternalException: service unavailable/, "stale status");
@@ -278,7 +278,7 @@ describe("eventbridge-out against the EventBridge test peer", function () {
     await nr.sinks.until(() => got("completed").length >= 2, 10000, "2 completed");
     got("sent").map((m) => m.payload.id).should.eql(["1"]); // the old pattern decided
     peer.callScripts.get("ListRules").length = 0; // refreshes work again
-    await waitStatus(/rule power$/, "fresh rule");
+    await waitStatus(/· rule power$/, "fresh rule");
     inject([{ topic: "VmPoweredOnEvent", payload: event(3) }, { topic: "VmPoweredOffEvent", payload: event(4) }]);
     await nr.sinks.until(() => got("completed").length >= 4, 10000, "4 completed");
     got("sent").map((m) => m.payload.id).should.eql(["1", "4"]);
