@@ -15,7 +15,7 @@ import type { NodeAPI } from "node-red";
 
 export const ACK_TOKEN = "_ackToken";
 
-const sources = new Map<string, (seq: number) => void>();
+const sources = new Map<string, AckSource>();
 const counts = new Map<string, number>();
 const routed = new WeakSet<object>();
 let installed = false;
@@ -50,24 +50,51 @@ function add(token: string, delta: number): void {
   }
   counts.delete(token);
   const colon = token.lastIndexOf(":");
-  const ack = sources.get(token.slice(0, colon));
-  if (ack !== undefined) {
-    try {
-      ack(Number(token.slice(colon + 1)));
-    } catch {
-      // an acknowledgement must never disturb the flow that completed the message
-    }
-  }
+  sources.get(token.slice(0, colon))?.acknowledge(Number(token.slice(colon + 1)));
 }
 
 interface Hooks {
   add(name: string, fn: (ev: HookEvent) => void): void;
 }
 
+interface StoppingEvent {
+  type?: string;
+  diff?: Record<string, unknown>;
+}
+
+/**
+ * Flows are about to stop. Nodes that hold messages complete them as they close (the core
+ * delay node calls done() for its queue) without having handled them, so from now on a
+ * source that is going to stop too takes no more acknowledgements: its checkpoint stays
+ * before those events and they are replayed after the restart. A source that keeps running
+ * (a partial deploy that leaves it alone) goes on counting.
+ */
+function onFlowsStopping(ev: StoppingEvent): void {
+  const all = ev.type === undefined || ev.type === "full" || ev.type === "reload";
+  const stopping = new Set<string>();
+  if (!all) {
+    for (const key of ["changed", "removed"]) {
+      const ids = ev.diff?.[key];
+      if (Array.isArray(ids)) for (const id of ids) if (typeof id === "string") stopping.add(id);
+    }
+  }
+  for (const source of sources.values()) {
+    if (all || stopping.has(source.id) || (source.flowId !== undefined && stopping.has(source.flowId))) source.freeze();
+  }
+}
+
 export function installAckHooks(RED: NodeAPI): void {
   if (installed) return;
   const hooks = (RED as unknown as { hooks?: Hooks }).hooks;
   if (hooks === undefined) throw new Error("this Node-RED has no message hooks (needs 2.0 or later)");
+  const events = (RED as unknown as { events?: { on(name: string, fn: (ev: StoppingEvent) => void): void } }).events;
+  events?.on("flows:stopping", (ev) => {
+    try {
+      onFlowsStopping(ev ?? {});
+    } catch {
+      // never disturb a deploy
+    }
+  });
   hooks.add("preDeliver.vmwareEventAck", (ev) => {
     const t = tokenOf(ev.msg);
     if (t === undefined) return;
@@ -93,11 +120,30 @@ export function installAckHooks(RED: NodeAPI): void {
 
 /** A source of tracked messages: `ack` is called with the sequence number of each handled one. */
 export class AckSource {
+  private frozen = false;
+
   constructor(
-    private readonly id: string,
-    ack: (seq: number) => void,
+    readonly id: string,
+    /** the tab the source is on (a partial deploy of that tab restarts it) */
+    readonly flowId: string | undefined,
+    private readonly ack: (seq: number) => void,
   ) {
-    sources.set(id, ack);
+    sources.set(id, this);
+  }
+
+  /** Called by the hooks when every node has finished with a message. */
+  acknowledge(seq: number): void {
+    if (this.frozen) return;
+    try {
+      this.ack(seq);
+    } catch {
+      // an acknowledgement must never disturb the flow that completed the message
+    }
+  }
+
+  /** Take no more acknowledgements (the flows are stopping). */
+  freeze(): void {
+    this.frozen = true;
   }
 
   /** Token for a message about to be sent; held until release(). */
@@ -113,7 +159,8 @@ export class AckSource {
   }
 
   close(): void {
-    sources.delete(this.id);
+    this.frozen = true;
+    if (sources.get(this.id) === this) sources.delete(this.id);
     const prefix = `${this.id}:`;
     for (const t of counts.keys()) if (t.startsWith(prefix)) counts.delete(t);
   }

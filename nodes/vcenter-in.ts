@@ -80,7 +80,7 @@ export = function (RED: NodeAPI): void {
             checkpointer.update(() => checkpointOf(pos, conn.sdkUrl));
           })
         : undefined;
-    const acks = window !== undefined ? new AckSource(node.id, (seq) => window.ack(seq)) : undefined;
+    const acks = window !== undefined ? new AckSource(node.id, (node as Node & { z?: string }).z, (seq) => window.ack(seq)) : undefined;
     if (acks !== undefined) installAckHooks(RED);
     const pendingReleases: string[] = [];
     const releaseHolds = (): void => {

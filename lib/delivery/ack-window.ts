@@ -45,6 +45,7 @@ export class AckWindow<T> {
 
   /** Acknowledge one item (idempotent; unknown numbers are ignored). */
   ack(seq: number): void {
+    if (this.closed) return; // nothing is committed once the source has stopped
     const slot = this.slots.get(seq);
     if (slot === undefined || slot.acked) return;
     slot.acked = true;

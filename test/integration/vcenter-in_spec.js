@@ -297,6 +297,25 @@ describe("vcenter-in against the test vCenter", function () {
       after.should.eql(golden.map((g) => g.key).slice(golden.length - after.length));
     });
 
+    it("loses nothing when a node that queues messages completes them as it closes (core delay node)", async () => {
+      const flows = flow({ delivery: "acknowledged", maxInFlight: 50 });
+      flows.find((n) => n.id === "in1").wires = [["dl"]];
+      // the delay node first, so it closes before vcenter-in does
+      flows.splice(1, 0, {
+        id: "dl", type: "delay", z: TAB, pauseType: "rate", timeout: "5", timeoutUnits: "seconds", rate: "20", nbRateUnits: "1",
+        rateUnits: "second", randomFirst: "1", randomLast: "5", randomUnits: "seconds", drop: false, allowrate: false, outputs: 1, wires: [["s1"]],
+      });
+      await nr.deploy(flows);
+      await waitConnected();
+      const res = await sim.postEvents({ count: 120, mode: "mixed" });
+      const golden = await postedKeys(res);
+      await nr.sinks.until(() => events().length >= 10, 20000, "10 events");
+      await nr.stopFlows(); // the delay node drops its queue and calls done() for it
+      await nr.startFlows();
+      await nr.sinks.until(() => new Set(keysOf(events())).size >= 120, 60000, `all 120 (have ${new Set(keysOf(events())).size})`);
+      new Set(keysOf(events())).should.eql(new Set(golden.map((g) => g.key)));
+    });
+
     it("does not stall when the flow ends in nodes that drop or do not forward messages", async () => {
       const flows = flow({ delivery: "acknowledged", maxInFlight: 50 });
       const vin = flows.find((n) => n.id === "in1");
