@@ -1,0 +1,233 @@
+'use strict';
+/*
+ * Relay throughput and latency: `cloudevent-in -> knative-out` in a real Node-RED relaying
+ * binary CloudEvents to the Knative peer, against a minimal raw Node relay (http server +
+ * undici) doing the same, under the same closed-loop load, in the same command. Each of the
+ * load generator, the relay under test and the peer is its own process.
+ *
+ * Two pairs:
+ *   acknowledged: the relay answers once the peer accepted the event
+ *     Node-RED: cloudevent-in (delivery acknowledged) -> knative-out; raw: await undici, then 202
+ *   sent: the relay answers 202 at once and forwards in the background
+ *     Node-RED: cloudevent-in (delivery sent) -> knative-out; raw: 202, then undici
+ *
+ * Prints JSON: per pair and run, events/s and p50/p99 latency for both relays, and the ratios
+ * (package / raw). Target (issue 6): throughput >= 0.8x raw with comparable p99.
+ *
+ *   npm run build && node bench/relay.js [--seconds 5] [--connections 32] [--runs 2] [--modes acknowledged,sent]
+ *                                        [--admin-root / | /admin] [--profile dir]
+ */
+const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
+const { fork } = require('node:child_process');
+const undici = require('undici');
+const ce = require('../dist/lib/cloudevents');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf('--' + name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+const SECONDS = Number(arg('seconds', 5));
+const CONNECTIONS = Number(arg('connections', 32));
+const RUNS = Number(arg('runs', 2));
+const MODES = String(arg('modes', 'acknowledged,sent')).split(',');
+/** Node-RED's httpAdminRoot: "/" (the default, shared with httpNodeRoot) or e.g. "/admin" */
+const ADMIN_ROOT = String(arg('admin-root', '/'));
+const WARMUP_MS = 1500;
+const repoRoot = path.join(__dirname, '..');
+
+const NODE_RED_CHILD = `
+'use strict';
+const path = require('path');
+const http = require('http');
+const repoRoot = process.env.REPO_ROOT;
+const RED = require(path.join(repoRoot, 'node_modules', 'node-red'));
+const express = require(path.join(repoRoot, 'node_modules', 'express'));
+const settings = {
+  userDir: process.env.USER_DIR, flowFile: 'flows.json', credentialSecret: 'bench',
+  httpAdminRoot: process.env.ADMIN_ROOT, httpNodeRoot: '/', nodesDir: [repoRoot], uiHost: '127.0.0.1',
+  logging: { console: { level: 'off' } }, editorTheme: { tours: false, palette: { catalogues: [] } },
+  diagnostics: { enabled: false }, telemetry: { enabled: false }, externalModules: { autoInstall: false },
+};
+const app = express();
+const server = http.createServer(app);
+server.keepAliveTimeout = 30000;
+RED.init(server, settings);
+app.use(settings.httpAdminRoot, RED.httpAdmin);
+app.use('/', RED.httpNode);
+server.listen(0, '127.0.0.1', async () => {
+  await RED.start();
+  process.send({ url: 'http://127.0.0.1:' + server.address().port });
+});
+process.on('message', async (m) => {
+  if (m.deploy) {
+    await RED.runtime.flows.setFlows({ flows: { flows: m.deploy }, deploymentType: 'full' });
+    const t0 = Date.now();
+    while (!RED.nodes.getNode('in') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    process.send({ deployed: true });
+  }
+  if (m.stop) { await RED.stop(); process.exit(0); }
+});
+`;
+
+const RAW_CHILD = `
+'use strict';
+const http = require('http');
+const undici = require(process.env.UNDICI);
+const target = new URL(process.env.TARGET);
+const mode = process.env.MODE;
+const pool = new undici.Pool(target.origin, { connections: Number(process.env.CONNECTIONS), keepAliveTimeout: 30000 });
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const headers = {};
+    for (const [k, v] of Object.entries(req.headers)) if (k.startsWith('ce-') || k === 'content-type') headers[k] = v;
+    const forward = pool.request({ path: target.pathname, method: 'POST', headers, body: Buffer.concat(chunks) }).then(async (r) => {
+      await r.body.dump();
+      return r.statusCode;
+    });
+    if (mode === 'sent') {
+      res.writeHead(202, { 'content-length': '0' });
+      res.end();
+      forward.catch(() => undefined);
+      return;
+    }
+    forward.then(
+      (status) => { res.writeHead(status >= 200 && status < 300 ? 200 : 500, { 'content-length': '0' }); res.end(); },
+      () => { res.writeHead(500, { 'content-length': '0' }); res.end(); },
+    );
+  });
+});
+server.keepAliveTimeout = 30000;
+server.listen(0, '127.0.0.1', () => process.send({ url: 'http://127.0.0.1:' + server.address().port + '/relay' }));
+process.on('message', (m) => { if (m.stop) process.exit(0); });
+`;
+
+const PROFILE_DIR = arg('profile', '');
+
+function startChild(code, env, execArgv = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-relay-'));
+  const file = path.join(dir, 'child.js');
+  fs.writeFileSync(file, code);
+  const child = fork(file, [], { env: { ...process.env, ...env, USER_DIR: dir }, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const next = (pred) => new Promise((resolve) => {
+    const on = (m) => {
+      if (pred(m)) {
+        child.off('message', on);
+        resolve(m);
+      }
+    };
+    child.on('message', on);
+  });
+  return next((m) => m.url).then(({ url }) => ({
+    url,
+    child,
+    next,
+    stop: () => {
+      child.send({ stop: true });
+      return new Promise((resolve) => {
+        const t = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 5000);
+        child.on('exit', () => { clearTimeout(t); fs.rmSync(dir, { recursive: true, force: true }); resolve(); });
+      });
+    },
+  }));
+}
+
+function startPeer() {
+  const child = fork(path.join(repoRoot, 'test', 'support', 'knative-peer.js'), ['--no-record'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise((resolve) => child.once('message', (m) => resolve({ url: m.url, child })));
+}
+
+function event(i) {
+  return {
+    specversion: '1.0', id: String(i), source: 'https://vcenter.example.com/sdk', type: 'com.vmware.vsphere.VmPoweredOnEvent.v0',
+    time: '2026-11-24T10:00:00.123Z', datacontenttype: 'application/json', eventclass: 'event', vsphereapiversion: '8.0.3.0',
+    data: { Key: i, CreatedTime: '2026-11-24T10:00:00.123456Z', UserName: 'VSPHERE.LOCAL\\Administrator', Vm: { Name: 'vm-' + (i % 100), Vm: { Type: 'VirtualMachine', Value: 'vm-' + (i % 100) } }, FullFormattedMessage: 'vm-' + (i % 100) + ' is powered on' },
+  };
+}
+
+/** Closed loop: CONNECTIONS senders, each sending the next event when its previous one is answered. */
+async function load(url) {
+  const u = new URL(url);
+  const pool = new undici.Pool(u.origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 30000 });
+  const messages = Array.from({ length: 1000 }, (_, i) => ce.toBinary(event(i)));
+  let i = 0;
+  let stopAt = 0;
+  let measureFrom = 0;
+  const lat = [];
+  let ok = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (performance.now() < stopAt) {
+      const m = messages[i++ % messages.length];
+      const t = performance.now();
+      try {
+        const r = await pool.request({ path: u.pathname, method: 'POST', headers: m.headers, body: m.body });
+        await r.body.dump();
+        const done = performance.now();
+        if (t >= measureFrom) {
+          if (r.statusCode >= 200 && r.statusCode < 300) {
+            ok++;
+            lat.push(done - t);
+          } else failed++;
+        }
+      } catch {
+        if (t >= measureFrom) failed++;
+      }
+    }
+  };
+  const start = performance.now();
+  measureFrom = start + WARMUP_MS;
+  stopAt = measureFrom + SECONDS * 1000;
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  await pool.close();
+  lat.sort((a, b) => a - b);
+  const q = (p) => (lat.length === 0 ? NaN : lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]);
+  return { eventsPerSec: Math.round(ok / SECONDS), p50ms: +q(0.5).toFixed(2), p99ms: +q(0.99).toFixed(2), failed };
+}
+
+async function main() {
+  const peer = await startPeer();
+  const results = { seconds: SECONDS, connections: CONNECTIONS, httpAdminRoot: ADMIN_ROOT, node: process.version, cpus: os.cpus().length, pairs: {} };
+  // --profile <dir>: a CPU profile of the Node-RED process
+  const nr = await startChild(NODE_RED_CHILD, { REPO_ROOT: repoRoot, ADMIN_ROOT }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
+  try {
+    for (const mode of MODES) {
+      await new Promise((resolve) => { nr.child.send({ deploy: [
+        { id: 'tab', type: 'tab' },
+        { id: 'in', type: 'cloudevent-in', z: 'tab', path: '/relay', delivery: mode, maxInFlight: 10000, responseTimeout: 30, wires: [['out']] },
+        { id: 'out', type: 'knative-out', z: 'tab', url: peer.url, encoding: 'binary', retries: 0, timeout: 30, concurrency: CONNECTIONS, wires: [[], []] },
+      ] }); nr.next((m) => m.deployed).then(resolve); });
+      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), TARGET: peer.url, MODE: mode, CONNECTIONS: String(CONNECTIONS) });
+      const runs = [];
+      try {
+        for (let r = 0; r < RUNS; r++) {
+          // interleaved, raw first
+          const rawR = await load(raw.url);
+          const pkgR = await load(nr.url + '/relay');
+          runs.push({ raw: rawR, package: pkgR, throughputRatio: +(pkgR.eventsPerSec / rawR.eventsPerSec).toFixed(2), p99Ratio: +(pkgR.p99ms / rawR.p99ms).toFixed(2) });
+        }
+      } finally {
+        await raw.stop();
+      }
+      const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      results.pairs[mode] = {
+        runs,
+        throughputRatio: median(runs.map((x) => x.throughputRatio)),
+        p99Ratio: median(runs.map((x) => x.p99Ratio)),
+      };
+    }
+  } finally {
+    await nr.stop();
+    peer.child.send({ cmd: 'stop' });
+  }
+  console.log(JSON.stringify(results, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,348 @@
+/**
+ * The HTTP side of one `cloudevent-in` endpoint: CloudEvents over HTTP 1.0.2 (binary,
+ * structured, batched) plus the CloudEvents webhook spec's abuse-protection handshake.
+ *
+ * POST, in this order (cheap checks before the body is read):
+ *   401 basic auth configured and the credentials are wrong (constant-time, `WWW-Authenticate`);
+ *   429 delivery `acknowledged` and `maxInFlight` events are still in the flow (`Retry-After`);
+ *   415 a `Content-Encoding`, a structured/batched format other than JSON, or binary mode
+ *       without any `ce-` attribute header;
+ *   413 `Content-Length` above the limit, or more bytes than the limit arrive (reading stops;
+ *       the connection is closed, the excess is never buffered);
+ *   408 the body did not arrive within `readTimeout`;
+ *   400 malformed CloudEvent: the JSON body names the attribute (and the batch index);
+ *   202 accepted (delivery `sent`), or with delivery `acknowledged` once the flow has finished
+ *       with every event of the request: 200, 500 when a node failed it or it was dead-lettered
+ *       (so the sender retries), 504 after `responseTimeout`, 503 when the node is stopped first.
+ * OPTIONS: the webhook validation handshake (`WebHook-Request-Origin` ->
+ *   `WebHook-Allowed-Origin`, `WebHook-Allowed-Rate: *`, `Allow`); a callback URL is never
+ *   fetched (that would let anyone make the server issue GET requests), the answer is synchronous.
+ * Anything else: 405 with `Allow: POST, OPTIONS`.
+ *
+ * Error bodies are JSON: `{"error": "...", "attribute"?: "...", "index"?: n}`.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  CE_BATCH_JSON,
+  CE_JSON,
+  type CloudEvent,
+  CloudEventHttpError,
+  type ContentMode,
+  clip,
+  contentModeOf,
+  fromHttp,
+  parseContentType,
+} from "../cloudevents";
+import { type BasicAuth, WWW_AUTHENTICATE } from "./auth";
+import { bodyConsumed, declaredLength, type ParsedRequest, readBody, recoverBody } from "./body";
+import type { WebhookSettings } from "./settings";
+
+/** Request metadata put on each message (`msg.http`). */
+export interface RequestInfo {
+  method: string;
+  /** the request URL as received by the endpoint (path and query) */
+  url: string;
+  /** the endpoint path */
+  path: string;
+  /** query parameters (last value wins) */
+  query: Record<string, string>;
+  remoteAddress: string;
+  remotePort: number;
+  /** request headers, names lower-case; `authorization` and `proxy-authorization` are removed */
+  headers: Record<string, string | string[]>;
+  /** content mode of the request */
+  mode: ContentMode;
+  /** batched mode: the event's position and the batch size */
+  batch?: { index: number; size: number };
+}
+
+export type FlowOutcome = { ok: true } | { ok: false; reason: string };
+
+/** What the receiver hands events to (the node). */
+export interface EventDelivery {
+  /**
+   * Send the events into the flow. Delivery `sent`: return undefined. Delivery `acknowledged`:
+   * return a promise of the outcome once the flow has finished with every event.
+   */
+  deliver(events: CloudEvent[], info: RequestInfo): Promise<FlowOutcome> | undefined;
+  /** events in the flow not finished yet (delivery `acknowledged`) */
+  inFlight(): number;
+}
+
+export interface RequestResult {
+  status: number;
+  events: number;
+  reason?: string;
+  remoteAddress: string;
+}
+
+export interface ReceiverOptions {
+  settings: WebhookSettings;
+  auth?: BasicAuth;
+  delivery: EventDelivery;
+  /** after every answer (counters, debug log) */
+  onResult?(result: RequestResult): void;
+}
+
+const REQUIRED_HEADERS = ["ce-specversion", "ce-id", "ce-source", "ce-type"];
+const ALLOW = "POST, OPTIONS";
+// an origin (host name, optionally with port) as the webhook spec's WebHook-Request-Origin
+const ORIGIN = /^[A-Za-z0-9.:\[\]_-]{1,255}$/;
+
+interface ErrorBody {
+  error: string;
+  attribute?: string;
+  index?: number;
+}
+
+export class WebhookReceiver {
+  private closed = false;
+  private closers = new Set<() => void>();
+
+  constructor(private readonly opts: ReceiverOptions) {}
+
+  get settings(): WebhookSettings {
+    return this.opts.settings;
+  }
+
+  /** Answer one request. Never throws; every path answers (or the client is gone). */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.route(req as ParsedRequest, res);
+    } catch (err) {
+      this.fail(req, res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Stop: requests waiting for the flow are answered 503 (the sender retries elsewhere or later). */
+  close(): void {
+    this.closed = true;
+    const cs = [...this.closers];
+    this.closers.clear();
+    for (const c of cs) c();
+  }
+
+  private route(req: ParsedRequest, res: ServerResponse): void {
+    const method = req.method ?? "";
+    if (method === "OPTIONS") return this.handshake(req, res);
+    if (method !== "POST") {
+      return this.fail(req, res, 405, `method ${clip(method)} is not allowed; send CloudEvents with POST`, { Allow: ALLOW });
+    }
+    if (this.closed) return this.fail(req, res, 503, "the endpoint is stopping", { "Retry-After": "1" });
+    const auth = this.opts.auth;
+    if (auth !== undefined && !auth.check(req.headers.authorization)) {
+      return this.fail(req, res, 401, "Unauthorized", { "WWW-Authenticate": WWW_AUTHENTICATE });
+    }
+    const s = this.opts.settings;
+    if (s.delivery === "acknowledged" && this.opts.delivery.inFlight() >= s.maxInFlight) {
+      return this.fail(req, res, 429, `${s.maxInFlight} events are still in the flow; try again later`, { "Retry-After": "1" });
+    }
+    const encoding = req.headers["content-encoding"];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+      return this.fail(req, res, 415, `content encoding ${clip(encoding)} is not supported`);
+    }
+    const notCe = notCloudEvent(req);
+    if (notCe !== undefined) return this.fail(req, res, 415, notCe);
+    const declared = declaredLength(req);
+    if (declared !== undefined && Number.isNaN(declared)) return this.fail(req, res, 400, "Content-Length is malformed");
+    if (declared !== undefined && declared > s.maxBodySize) {
+      return this.fail(req, res, 413, `body is larger than ${s.maxBodySize} bytes`);
+    }
+    if (bodyConsumed(req)) {
+      this.accept(req, res, recoverBody(req, s.maxBodySize));
+      return;
+    }
+    reading.add(req);
+    readBody(req, s.maxBodySize, s.readTimeoutMs).then(
+      (r) => this.accept(req, res, r),
+      (err: unknown) => this.fail(req, res, 500, `internal error: ${String(err)}`),
+    );
+  }
+
+  private accept(req: ParsedRequest, res: ServerResponse, r: Awaited<ReturnType<typeof readBody>>): void {
+    if (!r.ok) {
+      if (r.gone === true) {
+        res.destroy();
+        this.report(req, 400, 0, r.reason);
+        return;
+      }
+      return this.fail(req, res, r.status, r.reason);
+    }
+    let events: CloudEvent[];
+    try {
+      events = fromHttp(req.headers, r.body);
+    } catch (err) {
+      if (err instanceof CloudEventHttpError) {
+        const extra: Omit<ErrorBody, "error"> = {};
+        if (err.attribute !== undefined) extra.attribute = err.attribute;
+        if (err.index !== undefined) extra.index = err.index;
+        return this.fail(req, res, err.statusCode, err.message, undefined, extra);
+      }
+      throw err;
+    }
+    const info = requestInfo(req, this.opts.settings.path);
+    const outcome = this.opts.delivery.deliver(events, info);
+    if (outcome === undefined) {
+      this.send(res, 202);
+      this.report(req, 202, events.length);
+      return;
+    }
+    this.awaitFlow(req, res, events.length, outcome);
+  }
+
+  private awaitFlow(req: ParsedRequest, res: ServerResponse, count: number, outcome: Promise<FlowOutcome>): void {
+    const timeoutMs = this.opts.settings.responseTimeoutMs;
+    let settled = false;
+    const settle = (status: number, reason?: string, headers?: Record<string, string>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.closers.delete(onClose);
+      if (status < 300) {
+        this.send(res, status);
+        this.report(req, status, count);
+      } else {
+        this.fail(req, res, status, reason ?? "", headers, undefined, count);
+      }
+    };
+    const onClose = (): void => settle(503, "the endpoint stopped before the flow finished with the events", { "Retry-After": "1" });
+    const timer = setTimeout(
+      () => settle(504, `the flow did not finish with the events within ${timeoutMs / 1000} s`),
+      timeoutMs,
+    );
+    this.closers.add(onClose);
+    outcome.then(
+      (o) => (o.ok ? settle(200) : settle(500, o.reason)),
+      (err: unknown) => settle(500, err instanceof Error ? err.message : String(err)),
+    );
+  }
+
+  private handshake(req: IncomingMessage, res: ServerResponse): void {
+    const origin = single(req.headers["webhook-request-origin"]);
+    res.setHeader("Allow", ALLOW);
+    if (origin === undefined) {
+      // a plain OPTIONS: say what is allowed
+      this.send(res, 204);
+      this.report(req, 204, 0);
+      return;
+    }
+    const o = origin.trim();
+    if (!ORIGIN.test(o)) return this.fail(req, res, 400, "WebHook-Request-Origin is not a host name");
+    const allowed = this.opts.settings.allowedOrigins;
+    if (allowed.length > 0 && !allowed.includes(o.toLowerCase())) {
+      return this.fail(req, res, 403, `origin ${clip(o)} is not allowed to send events here`);
+    }
+    res.setHeader("WebHook-Allowed-Origin", o);
+    res.setHeader("WebHook-Allowed-Rate", "*");
+    this.send(res, 200);
+    this.report(req, 200, 0);
+  }
+
+  private send(res: ServerResponse, status: number): void {
+    if (res.headersSent || res.writableEnded || res.destroyed) return;
+    res.statusCode = status;
+    res.setHeader("Content-Length", "0");
+    res.end();
+  }
+
+  /** An error answer. With the body possibly unread (4xx before or while reading), the connection is closed after it. */
+  private fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    reason: string,
+    headers?: Record<string, string>,
+    extra?: Omit<ErrorBody, "error">,
+    events?: number,
+  ): void {
+    this.report(req, status, events ?? 0, reason);
+    if (res.headersSent || res.writableEnded || res.destroyed) return;
+    const body: ErrorBody = { error: reason, ...extra };
+    const text = JSON.stringify(body);
+    res.statusCode = status;
+    if (headers !== undefined) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    res.setHeader("Content-Type", "application/json; charset=utf-8");
+    res.setHeader("Content-Length", String(Buffer.byteLength(text)));
+    if (mustClose(req)) {
+      // the body was not (fully) read: do not keep the connection, and do not read the rest
+      res.setHeader("Connection", "close");
+      res.on("finish", () => linger(req));
+    }
+    res.end(text);
+  }
+
+  private report(req: IncomingMessage, status: number, events: number, reason?: string): void {
+    const cb = this.opts.onResult;
+    if (cb === undefined) return;
+    try {
+      cb({ status, events, reason, remoteAddress: req.socket?.remoteAddress ?? "" });
+    } catch {
+      // counters must never break an answer
+    }
+  }
+}
+
+/** Requests whose body we started to read (Node then no longer discards the rest by itself). */
+const reading = new WeakSet<IncomingMessage>();
+/** Unread bodies up to this size are discarded by Node and the connection kept; larger ones close it. */
+const DRAIN_LIMIT = 64 * 1024;
+
+function mustClose(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  if (reading.has(req)) return true;
+  const declared = declaredLength(req);
+  if (declared === undefined) return req.headers["transfer-encoding"] !== undefined;
+  return Number.isNaN(declared) || declared > DRAIN_LIMIT;
+}
+
+/** After an early answer: give the client a moment to read it, then drop the connection. */
+function linger(req: IncomingMessage): void {
+  const socket = req.socket;
+  if (socket === null || socket === undefined || socket.destroyed) return;
+  const t = setTimeout(() => socket.destroy(), 200);
+  t.unref();
+  socket.once("close", () => clearTimeout(t));
+}
+
+function single(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Why this request is not a CloudEvent at all (415), decided from the headers alone. */
+function notCloudEvent(req: IncomingMessage): string | undefined {
+  const ct = req.headers["content-type"];
+  const mode = contentModeOf(ct);
+  if (mode !== "binary") {
+    const media = parseContentType(ct as string).mediaType;
+    const expected = mode === "batch" ? CE_BATCH_JSON : CE_JSON;
+    return media === expected ? undefined : `unsupported CloudEvents format ${clip(media)} (supported: ${expected})`;
+  }
+  for (const h of REQUIRED_HEADERS) if (req.headers[h] !== undefined) return undefined;
+  return ct === undefined
+    ? "not a CloudEvent: no Content-Type and no ce- attribute headers"
+    : `not a CloudEvent: content type ${clip(parseContentType(ct).mediaType)} is not a CloudEvents format and there are no ce- attribute headers`;
+}
+
+function requestInfo(req: IncomingMessage, path: string): RequestInfo {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === "authorization" || k === "proxy-authorization") continue;
+    headers[k] = v;
+  }
+  const url = req.url ?? "";
+  const query: Record<string, string> = {};
+  const q = url.indexOf("?");
+  if (q >= 0) {
+    for (const [k, v] of new URLSearchParams(url.slice(q + 1))) query[k] = v;
+  }
+  return {
+    method: req.method ?? "POST",
+    url,
+    path,
+    query,
+    remoteAddress: req.socket?.remoteAddress ?? "",
+    remotePort: req.socket?.remotePort ?? 0,
+    headers,
+    mode: contentModeOf(single(req.headers["content-type"])),
+  };
+}

@@ -1,0 +1,455 @@
+'use strict';
+/*
+ * lib/webhook: settings, basic auth, and the receiver over a real Node HTTP server (no
+ * Node-RED): every answer of the endpoint's contract, body limits, slow bodies, bodies consumed
+ * by an earlier parser, the webhook handshake and the registry's dispatch.
+ */
+const should = require('should');
+const http = require('node:http');
+const net = require('node:net');
+const {
+  BasicAuth,
+  basicAuthFor,
+  normalizePath,
+  parseOrigins,
+  parseSize,
+  parseWebhookSettings,
+  requestPathKey,
+  WebhookReceiver,
+  WebhookRegistry,
+} = require('../../dist/lib/webhook');
+
+const CE_HEADERS = { 'ce-specversion': '1.0', 'ce-id': 'id-1', 'ce-source': '/src', 'ce-type': 't.one' };
+
+/** A server mounting one registry; `before` runs ahead of it (e.g. a body parser). */
+async function serve(registry, before) {
+  const server = http.createServer((req, res) => {
+    const go = () =>
+      registry.dispatch(req, res, (err) => {
+        res.statusCode = err ? 500 : 404;
+        res.end(err ? 'next(err)' : 'fell through');
+      });
+    if (before) before(req, res, go);
+    else go();
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const sockets = new Set();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return {
+    server,
+    url: `http://127.0.0.1:${server.address().port}`,
+    port: server.address().port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** A request with Node's http client; resolves {status, headers, body(json|text)} even if the upload fails. */
+function request(url, { method = 'POST', headers = {}, body, chunks, chunkDelayMs = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent: false });
+    req.on('response', (res) => {
+      const parts = [];
+      res.on('data', (c) => parts.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(parts).toString('utf8');
+        let json;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (err) => reject(err));
+    if (chunks) {
+      let i = 0;
+      const next = () => {
+        if (req.destroyed) return;
+        if (i >= chunks.length) return req.end();
+        req.write(chunks[i++]);
+        setTimeout(next, chunkDelayMs);
+      };
+      next();
+    } else {
+      req.end(body);
+    }
+  });
+}
+
+function receiverWith(settings, extra = {}) {
+  const received = [];
+  const results = [];
+  let outcome;
+  const r = new WebhookReceiver({
+    settings: parseWebhookSettings({ path: '/hook', ...settings }),
+    auth: extra.auth,
+    onResult: (x) => results.push(x),
+    delivery: {
+      inFlight: () => extra.inFlight ?? 0,
+      deliver: (events, info) => {
+        received.push(...events.map((e) => ({ event: e, info })));
+        return extra.deliver ? extra.deliver(events, info) : outcome;
+      },
+    },
+  });
+  return { r, received, results, setOutcome: (o) => (outcome = o) };
+}
+
+describe('lib/webhook settings', () => {
+  it('normalizes and validates paths', () => {
+    normalizePath('events').should.equal('/events');
+    normalizePath(' /Events/Vc1/ ').should.equal('/events/vc1');
+    normalizePath('/a-b_c.d~e/f:g@h').should.equal('/a-b_c.d~e/f:g@h');
+    for (const bad of ['', '/', '//', '///', '/a//b', '/a/../b', '/./a', '/a b', '/a?b', '/a#b', '/a%20b', 'ä', 5, null]) {
+      should.throws(() => normalizePath(bad), `${JSON.stringify(bad)} should be refused`);
+    }
+    should.throws(() => normalizePath('/' + 'a'.repeat(1100)));
+    const { collidesWithEditor } = require('../../dist/lib/webhook');
+    collidesWithEditor('/flows').should.be.true();
+    collidesWithEditor('/inject/abc').should.be.true();
+    collidesWithEditor('/events').should.be.false();
+    collidesWithEditor('/hooks/flows').should.be.false();
+  });
+
+  it('maps request paths to keys like Express (case-insensitive, trailing slash, query, percent-decoding)', () => {
+    requestPathKey('/Events/?x=1').should.equal('/events');
+    requestPathKey('/ev%65nts').should.equal('/events');
+    should(requestPathKey('/bad%zz')).be.undefined();
+  });
+
+  it('parses sizes, origins and the whole settings object with defaults', () => {
+    parseSize('s', undefined, 7).should.equal(7);
+    parseSize('s', '1mb', 0).should.equal(1048576);
+    parseSize('s', '512 KB', 0).should.equal(524288);
+    parseSize('s', 65536, 0).should.equal(65536);
+    parseSize('s', '1.5k', 0).should.equal(1536);
+    for (const bad of ['0', '-1', 'lots', '1tb', '300mb', {}]) should.throws(() => parseSize('s', bad, 0), String(bad));
+    parseOrigins('').should.eql([]);
+    parseOrigins('*').should.eql([]);
+    parseOrigins('A.example.com, b.example.com:8443 a.example.com').should.eql(['a.example.com', 'b.example.com:8443']);
+    should.throws(() => parseOrigins('https://x/y'));
+    const s = parseWebhookSettings({ path: 'in' });
+    s.should.eql({
+      path: '/in', delivery: 'sent', maxBodySize: 1048576, readTimeoutMs: 30000, responseTimeoutMs: 30000,
+      maxInFlight: 1000, allowedOrigins: [],
+    });
+    parseWebhookSettings({ path: '/x', delivery: 'acknowledged', responseTimeout: '2.5', readTimeout: 1, maxInFlight: '5', maxBodySize: '2kb' })
+      .should.containEql({ delivery: 'acknowledged', responseTimeoutMs: 2500, readTimeoutMs: 1000, maxInFlight: 5, maxBodySize: 2048 });
+    should.throws(() => parseWebhookSettings({ path: '/x', delivery: 'later' }), /delivery/);
+    should.throws(() => parseWebhookSettings({ path: '/x', maxInFlight: 0 }), /maxInFlight/);
+    should.throws(() => parseWebhookSettings({ path: '/x', responseTimeout: 'soon' }), /responseTimeout/);
+  });
+
+  it('checks basic auth in constant time, both parts', () => {
+    const a = new BasicAuth('user', 'pä ss:word');
+    const h = (u, p) => 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64');
+    a.check(h('user', 'pä ss:word')).should.be.true();
+    a.check('basic   ' + Buffer.from('user:pä ss:word').toString('base64') + ' ').should.be.true();
+    a.check(h('user', 'pä ss:wor')).should.be.false();
+    a.check(h('User', 'pä ss:word')).should.be.false();
+    a.check(h('', '')).should.be.false();
+    a.check(undefined).should.be.false();
+    a.check('Bearer abc').should.be.false();
+    a.check('Basic !!!').should.be.false();
+    a.check('Basic ' + Buffer.from('nocolon').toString('base64')).should.be.false();
+    should(basicAuthFor('', '')).be.undefined();
+    should(basicAuthFor(undefined, undefined)).be.undefined();
+    basicAuthFor('', 'secret').check(h('', 'secret')).should.be.true();
+  });
+});
+
+describe('lib/webhook receiver over HTTP', function () {
+  this.timeout(10000);
+  let srv;
+  let registry;
+  afterEach(async () => {
+    if (srv) await srv.close();
+    srv = undefined;
+  });
+
+  async function setup(settings, extra, before) {
+    const x = receiverWith(settings, extra);
+    registry = new WebhookRegistry();
+    registry.add(x.r);
+    srv = await serve(registry, before);
+    x.url = srv.url + '/hook';
+    return x;
+  }
+
+  it('accepts binary, structured (with parameters) and batched events: 202, one delivery per request', async () => {
+    const x = await setup({});
+    let res = await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'application/json', 'ce-subject': 'Z%C3%BCrich%20%E2%82%AC' }, body: '{"a":1}' });
+    res.status.should.equal(202);
+    res.text.should.equal('');
+    res = await request(x.url, {
+      headers: { 'content-type': 'Application/CloudEvents+JSON; charset=UTF-8' },
+      body: JSON.stringify({ specversion: '1.0', id: 's1', source: '/s', type: 't', data: 1.5 }),
+    });
+    res.status.should.equal(202);
+    res = await request(x.url + '/?q=1', {
+      headers: { 'content-type': 'application/cloudevents-batch+json' },
+      body: JSON.stringify([{ specversion: '1.0', id: 'b1', source: '/s', type: 't' }, { specversion: '1.0', id: 'b2', source: '/s', type: 't', data: 'x', datacontenttype: 'text/plain' }]),
+    });
+    res.status.should.equal(202);
+    x.received.map((e) => e.event.id).should.eql(['id-1', 's1', 'b1', 'b2']);
+    x.received[0].event.should.eql({ specversion: '1.0', id: 'id-1', source: '/src', type: 't.one', subject: 'Zürich €', datacontenttype: 'application/json', data: { a: 1 } });
+    x.received[1].event.data.should.equal(1.5);
+    x.received[0].info.should.containEql({ method: 'POST', path: '/hook', mode: 'binary', remoteAddress: '127.0.0.1' });
+    x.received[2].info.should.containEql({ mode: 'batch', url: '/hook/?q=1', query: { q: '1' } });
+    x.results.map((r) => r.status).should.eql([202, 202, 202]);
+  });
+
+  it('answers 400 naming the attribute (and the batch index), 415 for what is not a CloudEvent', async () => {
+    const x = await setup({});
+    const cases = [
+      [{ ...CE_HEADERS, 'ce-specversion': '0.3' }, '', 400, 'specversion'],
+      [{ ...CE_HEADERS, 'ce-source': '' }, '', 400, 'source'],
+      [{ 'ce-specversion': '1.0', 'ce-id': 'x', 'ce-type': 't' }, '', 400, 'source'],
+      [{ ...CE_HEADERS, 'ce-subject': 'bad%zzenc' }, '', 400, 'subject'],
+      [{ ...CE_HEADERS, 'ce-subject': '%C0%A0' }, '', 400, 'subject'],
+      [{ ...CE_HEADERS, 'ce-time': 'yesterday' }, '', 400, 'time'],
+      [{ ...CE_HEADERS, 'content-type': 'application/json' }, '{"trunc', 400, 'data'],
+      [{ 'content-type': 'application/cloudevents+json' }, '{"specversion":"1.0","id":"1","source":"/s"}', 400, 'type'],
+      [{ 'content-type': 'application/cloudevents+json' }, '{"specversion":"1.0",', 400, undefined],
+      [{ 'content-type': 'application/cloudevents+json' }, '', 400, undefined],
+    ];
+    for (const [headers, body, status, attribute] of cases) {
+      const res = await request(x.url, { headers, body });
+      res.status.should.equal(status, JSON.stringify(headers) + body);
+      res.headers['content-type'].should.match(/^application\/json/);
+      should(res.json.attribute).equal(attribute, res.text);
+      res.json.error.should.be.a.String();
+    }
+    const batch = await request(x.url, {
+      headers: { 'content-type': 'application/cloudevents-batch+json' },
+      body: JSON.stringify([{ specversion: '1.0', id: 'ok', source: '/s', type: 't' }, { specversion: '1.0', id: '', source: '/s', type: 't' }]),
+    });
+    batch.status.should.equal(400);
+    batch.json.should.containEql({ attribute: 'id', index: 1 });
+    for (const headers of [{ 'content-type': 'text/plain' }, {}, { 'content-type': 'application/cloudevents+xml' }, { ...CE_HEADERS, 'content-encoding': 'gzip' }]) {
+      const res = await request(x.url, { headers, body: 'x' });
+      res.status.should.equal(415, JSON.stringify(headers));
+    }
+    x.received.length.should.equal(0);
+  });
+
+  it('answers 405 with Allow for other methods, and the webhook handshake for OPTIONS', async () => {
+    const x = await setup({ allowedOrigins: 'sender.example.com' });
+    for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'HEAD']) {
+      const res = await request(x.url, { method });
+      res.status.should.equal(405, method);
+      res.headers.allow.should.equal('POST, OPTIONS');
+    }
+    let res = await request(x.url, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'sender.example.com', 'WebHook-Request-Rate': '120' } });
+    res.status.should.equal(200);
+    res.headers['webhook-allowed-origin'].should.equal('sender.example.com');
+    res.headers['webhook-allowed-rate'].should.equal('*');
+    res.headers.allow.should.equal('POST, OPTIONS');
+    res = await request(x.url, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'evil.example.com' } });
+    res.status.should.equal(403);
+    should(res.headers['webhook-allowed-origin']).be.undefined();
+    res = await request(x.url, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'a b' } });
+    res.status.should.equal(400);
+    res = await request(x.url, { method: 'OPTIONS' });
+    res.status.should.equal(204);
+    res.headers.allow.should.equal('POST, OPTIONS');
+  });
+
+  it('echoes any origin when no list is configured', async () => {
+    const x = await setup({});
+    const res = await request(x.url, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventemitter.example.com', 'WebHook-Request-Callback': 'http://127.0.0.1:1/cb' } });
+    res.status.should.equal(200);
+    res.headers['webhook-allowed-origin'].should.equal('eventemitter.example.com');
+  });
+
+  it('requires basic auth when configured: 401 with WWW-Authenticate before reading the body', async () => {
+    const x = await setup({}, { auth: new BasicAuth('u', 'p') });
+    const ok = 'Basic ' + Buffer.from('u:p').toString('base64');
+    const bad = 'Basic ' + Buffer.from('u:x').toString('base64');
+    let res = await request(x.url, { headers: { ...CE_HEADERS, authorization: bad }, body: '' });
+    res.status.should.equal(401);
+    res.headers['www-authenticate'].should.equal('Basic realm="cloudevent-in", charset="UTF-8"');
+    res = await request(x.url, { headers: { ...CE_HEADERS }, body: '' });
+    res.status.should.equal(401);
+    res = await request(x.url, { headers: { ...CE_HEADERS, authorization: ok }, body: '' });
+    res.status.should.equal(202);
+    x.received.length.should.equal(1);
+    should(x.received[0].info.headers.authorization).be.undefined();
+  });
+
+  it('answers 413 from Content-Length without reading, and stops reading a chunked body at the limit', async () => {
+    const x = await setup({ maxBodySize: '1kb' });
+    let res = await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'text/plain', 'content-length': '1025' }, body: 'x'.repeat(1025) });
+    res.status.should.equal(413);
+    res = await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'text/plain' }, body: 'x'.repeat(1024) });
+    res.status.should.equal(202);
+    // chunked, 64 KiB chunks, 10 MiB in all: answered at the limit, connection closed
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let err;
+    res = await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'text/plain' }, chunks: Array(160).fill(chunk), chunkDelayMs: 1 }).catch((e) => (err = e));
+    if (err === undefined) {
+      res.status.should.equal(413);
+      res.headers.connection.should.equal('close');
+    } else {
+      // the client may see the reset before the answer; the result must then be on the server
+      err.code.should.match(/ECONNRESET|EPIPE/);
+    }
+    x.results.map((r) => r.status).should.eql([413, 202, 413]);
+  });
+
+  it('answers 408 to a body slower than readTimeout, and drops clients that go away mid-body', async () => {
+    const x = await setup({ readTimeout: 0.3 });
+    const started = Date.now();
+    const res = await request(x.url, {
+      headers: { ...CE_HEADERS, 'content-type': 'text/plain', 'content-length': '100' },
+      chunks: ['a', 'b', 'c'], chunkDelayMs: 1000,
+    });
+    res.status.should.equal(408);
+    (Date.now() - started).should.be.below(1500);
+    // a client that disconnects after half the body
+    await new Promise((resolve) => {
+      const s = net.connect(srv.port, '127.0.0.1', () => {
+        s.write('POST /hook HTTP/1.1\r\nHost: x\r\nce-specversion: 1.0\r\nce-id: 1\r\nce-source: /s\r\nce-type: t\r\ncontent-length: 10\r\n\r\nabc');
+        setTimeout(() => { s.destroy(); setTimeout(resolve, 100); }, 50);
+      });
+    });
+    x.results.map((r) => r.status).should.eql([408, 400]);
+    x.received.length.should.equal(0);
+  });
+
+  it('uses a body an earlier parser consumed (Node-RED with shared admin and node roots)', async () => {
+    // what the editor app's body-parser leaves: the stream read, the parsed value in req.body
+    const parser = (req, res, next) => {
+      const ct = String(req.headers['content-type'] || '');
+      if (!/json|urlencoded/.test(ct) || /cloudevents/.test(ct)) return next();
+      const parts = [];
+      req.on('data', (c) => parts.push(c));
+      req.on('end', () => {
+        const text = Buffer.concat(parts).toString();
+        req._body = true;
+        req.body = /urlencoded/.test(ct) ? Object.fromEntries(new URLSearchParams(text)) : text === '' ? {} : JSON.parse(text);
+        next();
+      });
+    };
+    const x = await setup({ maxBodySize: 100 }, {}, parser);
+    let res = await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'application/json' }, body: '{"a": [1, 2, {"b": null}]}' });
+    res.status.should.equal(202);
+    res = await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=%C3%A4+x' });
+    res.status.should.equal(202);
+    res = await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'application/json', 'content-length': '0' }, body: '' });
+    res.status.should.equal(202);
+    res = await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'application/json' }, body: JSON.stringify({ big: 'x'.repeat(200) }) });
+    res.status.should.equal(413);
+    x.received.map((e) => e.event.data).should.eql([{ a: [1, 2, { b: null }] }, 'a=1&b=%C3%A4+x', undefined]);
+  });
+
+  it('delivery acknowledged: 200 when the flow finished, 500 when it failed, 504 on timeout, 503 on close, 429 when full', async () => {
+    let next;
+    const x = await setup({ delivery: 'acknowledged', responseTimeout: 0.3 }, { deliver: () => next() });
+    next = () => Promise.resolve({ ok: true });
+    (await request(x.url, { headers: CE_HEADERS, body: '' })).status.should.equal(200);
+    next = () => Promise.resolve({ ok: false, reason: 'sink said 503' });
+    const failed = await request(x.url, { headers: CE_HEADERS, body: '' });
+    failed.status.should.equal(500);
+    failed.json.error.should.equal('sink said 503');
+    next = () => new Promise(() => {});
+    const slow = await request(x.url, { headers: CE_HEADERS, body: '' });
+    slow.status.should.equal(504);
+    const pending = request(x.url, { headers: CE_HEADERS, body: '' });
+    await new Promise((r) => setTimeout(r, 50));
+    x.r.close();
+    const closed = await pending;
+    closed.status.should.equal(503);
+    closed.headers['retry-after'].should.equal('1');
+  });
+
+  it('delivery acknowledged: 429 with Retry-After while maxInFlight events are in the flow', async () => {
+    const x = await setup({ delivery: 'acknowledged', maxInFlight: 2 }, { inFlight: 2, deliver: () => Promise.resolve({ ok: true }) });
+    const res = await request(x.url, { headers: CE_HEADERS, body: '' });
+    res.status.should.equal(429);
+    res.headers['retry-after'].should.equal('1');
+    x.received.length.should.equal(0);
+  });
+
+  it('dispatches by path only to live endpoints; other paths fall through; a path has one owner', async () => {
+    const a = receiverWith({ path: '/a' });
+    const b = receiverWith({ path: '/b/c' });
+    registry = new WebhookRegistry();
+    registry.add(a.r);
+    registry.add(b.r);
+    should.throws(() => registry.add(receiverWith({ path: '/A/' }).r), /already served/);
+    srv = await serve(registry);
+    (await request(srv.url + '/A/', { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    (await request(srv.url + '/b/c?x', { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    (await request(srv.url + '/b', { headers: CE_HEADERS, body: '' })).text.should.equal('fell through');
+    registry.remove(a.r);
+    registry.size.should.equal(1);
+    (await request(srv.url + '/a', { headers: CE_HEADERS, body: '' })).text.should.equal('fell through');
+    registry.remove(a.r); // idempotent
+    a.received.length.should.equal(1);
+    b.received.length.should.equal(1);
+  });
+
+  it('runs middleware (httpNodeMiddleware) before a matched endpoint only', async () => {
+    const seen = [];
+    const x = receiverWith({ path: '/m' });
+    registry = new WebhookRegistry([
+      (req, res, next) => { seen.push(req.url); next(); },
+      (req, res, next) => (req.headers['x-block'] ? (res.statusCode = 403, res.end('blocked')) : next()),
+    ]);
+    registry.add(x.r);
+    srv = await serve(registry);
+    (await request(srv.url + '/m', { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    (await request(srv.url + '/m', { headers: { ...CE_HEADERS, 'x-block': '1' }, body: '' })).status.should.equal(403);
+    (await request(srv.url + '/other', { headers: CE_HEADERS, body: '' })).status.should.equal(404);
+    seen.should.eql(['/m', '/m']);
+  });
+
+  it('claims bodies for live endpoints before a body parser on the same server (body-parser honours req._body)', async () => {
+    const bodyParser = require('body-parser');
+    const json = bodyParser.json();
+    const x = receiverWith({ path: '/c' });
+    registry = new WebhookRegistry();
+    registry.add(x.r);
+    // like Node-RED with shared roots: a strict JSON parser for every path runs before the node app
+    srv = await serve(registry, (req, res, next) => json(req, res, (err) => (err ? (res.statusCode = 499, res.end('parser')) : next())));
+    const h = { ...CE_HEADERS, 'content-type': 'application/json' };
+    (await request(srv.url + '/c', { headers: h, body: '1.5' })).status.should.equal(499);
+    const release = registry.claimBodies(srv.server, '/');
+    (await request(srv.url + '/c', { headers: h, body: '1.5' })).status.should.equal(202);
+    (await request(srv.url + '/C/', { headers: h, body: '{"bad' })).json.attribute.should.equal('data');
+    x.received.map((e) => e.event.data).should.eql([1.5]);
+    release();
+    (await request(srv.url + '/c', { headers: h, body: '1.5' })).status.should.equal(499);
+  });
+
+  it('claims only binary-mode CloudEvents POSTed to live paths under the mount path', () => {
+    const { EventEmitter } = require('node:events');
+    const server = new EventEmitter();
+    registry = new WebhookRegistry();
+    registry.add(receiverWith({ path: '/c' }).r);
+    registry.claimBodies(server, '/hooks/');
+    const claimed = (method, url, headers = { 'ce-specversion': '1.0' }) => {
+      const req = { method, url, headers };
+      server.emit('request', req, {});
+      return req._body === true;
+    };
+    claimed('POST', '/hooks/c').should.be.true();
+    claimed('POST', '/Hooks/C/?x=1').should.be.true();
+    claimed('POST', '/c').should.be.false();
+    claimed('POST', '/hooks/other').should.be.false();
+    claimed('GET', '/hooks/c').should.be.false();
+    claimed('POST', '/hooks/%zz').should.be.false();
+    claimed('POST', '/hooks/c', { 'ce-id': 'x' }).should.be.true();
+    // not a binary-mode CloudEvent: nothing to protect, leave it to whoever handles it
+    claimed('POST', '/hooks/c', { 'content-type': 'application/json' }).should.be.false();
+  });
+});
