@@ -1,0 +1,12 @@
+/**
+ * The package's library entry (`require("@event-router/node-red-vmware")`), for use outside
+ * the nodes, e.g. in a function node (`functionExternalModules`) or your own scripts:
+ * test an EventBridge rule against events, encode and decode CloudEvents over HTTP, convert
+ * vSphere SOAP events the way VEBA does.
+ */
+export { compilePattern, InvalidPatternError } from "./eventbridge/pattern";
+export type { CompiledPattern, EventPattern } from "./eventbridge/pattern";
+export * as cloudevents from "./cloudevents";
+export { eventToJson, eventToJsonString, eventToXml } from "./vsphere/event-data";
+export { parseXml } from "./vsphere/xml";
+export { eventClasses, isEventClass } from "./vsphere/catalog";
