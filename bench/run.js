@@ -15,6 +15,7 @@ const BENCHES = {
   "eventbridge-pattern": ["eventbridge-pattern.js"],
   "delivery-knative": ["delivery-knative.js"],
   "eventbridge-out": ["eventbridge-out.js"],
+  relay: ["relay.js"],
 };
 
 const wanted = process.argv.slice(2);
