@@ -29,6 +29,7 @@ import {
 } from "../lib/webhook";
 import { ACK_TOKEN, AckSource, installAckHooks } from "./ack-hooks";
 import { guardedClose } from "./close";
+import { fail, message } from "./node-errors";
 
 interface CloudeventInDef extends NodeDef {
   path: string;
@@ -294,15 +295,6 @@ export = function (RED: NodeAPI): void {
       inFlight.clear();
       node.status({});
     });
-  }
-
-  function fail(node: Node, text: string): void {
-    node.status({ fill: "red", shape: "ring", text });
-    node.error(text, {});
-  }
-
-  function message(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
   }
 
   RED.nodes.registerType<Node<CloudeventInCredentials>, CloudeventInDef, object, CloudeventInCredentials>("cloudevent-in", CloudeventIn, {

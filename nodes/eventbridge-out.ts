@@ -17,6 +17,8 @@ import { statusView } from "../lib/eventbridge/status";
 import type { DeadLetter } from "../lib/sinks/result";
 import { Throttle } from "../lib/sinks/status";
 import { guardedClose } from "./close";
+import { message } from "./node-errors";
+import { once, outputWired, type DoneFn } from "./sink-node";
 
 interface EventBridgeOutDef extends NodeDef {
   region: string;
@@ -32,7 +34,6 @@ interface EventBridgeOutDef extends NodeDef {
 }
 
 type SendFn = (msg: NodeMessage | (NodeMessage | null)[]) => void;
-type DoneFn = (err?: Error) => void;
 
 const STATUS_INTERVAL_MS = 500;
 
@@ -78,7 +79,7 @@ export = function (RED: NodeAPI): void {
         onRuleChange,
       });
     } catch (err) {
-      configError = errorText(err);
+      configError = message(err);
       node.error(RED._("eventbridge-out.errors.config", { reason: configError }), {});
     }
     show();
@@ -160,24 +161,3 @@ function configFailure(reason: string): FailedResult {
   return { outcome: "dead-letter", code: "ECONFIG", message: `not configured: ${reason}`, status: 0, attempts: 0, retryable: false, durationMs: 0 };
 }
 
-/** Is output `index` wired to anything? (Output 2 unwired: failures become done(err).) */
-function outputWired(wires: unknown, index: number): boolean {
-  if (!Array.isArray(wires)) return false;
-  const w: unknown = wires[index];
-  return Array.isArray(w) && w.length > 0;
-}
-
-/** done, at most once. */
-function once(done: DoneFn): DoneFn {
-  let called = false;
-  return (err?: Error) => {
-    if (called) return;
-    called = true;
-    if (err === undefined) done();
-    else done(err);
-  };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

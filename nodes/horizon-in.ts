@@ -22,6 +22,7 @@ import {
 import { ACK_TOKEN, AckSource, installAckHooks } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
+import { fail, message } from "./node-errors";
 
 interface HorizonInDef extends NodeDef {
   address: string;
@@ -201,15 +202,6 @@ export = function (RED: NodeAPI): void {
       await client.close(1000); // logout, bounded
       node.status({});
     });
-  }
-
-  function fail(node: Node, text: string): void {
-    node.status({ fill: "red", shape: "ring", text });
-    node.error(text, {});
-  }
-
-  function message(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
   }
 
   RED.nodes.registerType<Node<HorizonCredentials>, HorizonInDef, object, HorizonCredentials>("horizon-in", HorizonIn, {

@@ -20,6 +20,8 @@ import {
   Throttle,
 } from "../lib/sinks";
 import { guardedClose } from "./close";
+import { message } from "./node-errors";
+import { once, outputWired, type DoneFn } from "./sink-node";
 
 interface KnativeOutDef extends NodeDef {
   url: string;
@@ -36,7 +38,6 @@ interface KnativeOutDef extends NodeDef {
 }
 
 type SendFn = (msg: NodeMessage | (NodeMessage | null)[]) => void;
-type DoneFn = (err?: Error) => void;
 
 const STATUS_INTERVAL_MS = 500;
 
@@ -68,7 +69,7 @@ export = function (RED: NodeAPI): void {
         },
       });
     } catch (err) {
-      configError = errorText(err);
+      configError = message(err);
       node.error(RED._("knative-out.errors.config", { reason: configError }), {});
     }
     show();
@@ -130,24 +131,3 @@ function configFailure(reason: string): FailedResult {
   return { ok: false, outcome: "dead-letter", reason: `not configured: ${reason}`, code: "ECONFIG", attempts: 0, retryable: false, durationMs: 0 };
 }
 
-/** Is output `index` wired to anything? (Output 2 unwired: failures become done(err).) */
-function outputWired(wires: unknown, index: number): boolean {
-  if (!Array.isArray(wires)) return false;
-  const w: unknown = wires[index];
-  return Array.isArray(w) && w.length > 0;
-}
-
-/** done, at most once. */
-function once(done: DoneFn): DoneFn {
-  let called = false;
-  return (err?: Error) => {
-    if (called) return;
-    called = true;
-    if (err === undefined) done();
-    else done(err);
-  };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -25,6 +25,8 @@ import {
   Throttle,
 } from "../lib/sinks";
 import { guardedClose } from "./close";
+import { message } from "./node-errors";
+import { once, outputWired, type DoneFn } from "./sink-node";
 
 interface OpenFaasOutDef extends NodeDef {
   gateway: string;
@@ -42,7 +44,6 @@ interface OpenFaasOutDef extends NodeDef {
 }
 
 type SendFn = (msg: NodeMessage | (NodeMessage | null)[]) => void;
-type DoneFn = (err?: Error) => void;
 type Msg = NodeMessage & Record<string, unknown>;
 
 const STATUS_INTERVAL_MS = 500;
@@ -97,7 +98,7 @@ export = function (RED: NodeAPI): void {
       });
       sink.start();
     } catch (err) {
-      configError = errorText(err);
+      configError = message(err);
       node.error(RED._("openfaas-out.errors.config", { reason: configError }), {});
     }
     show();
@@ -195,24 +196,3 @@ export = function (RED: NodeAPI): void {
   });
 };
 
-/** Is output `index` wired to anything? (Output 2 unwired: failures become done(err).) */
-function outputWired(wires: unknown, index: number): boolean {
-  if (!Array.isArray(wires)) return false;
-  const w: unknown = wires[index];
-  return Array.isArray(w) && w.length > 0;
-}
-
-/** done, at most once. */
-function once(done: DoneFn): DoneFn {
-  let called = false;
-  return (err?: Error) => {
-    if (called) return;
-    called = true;
-    if (err === undefined) done();
-    else done(err);
-  };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

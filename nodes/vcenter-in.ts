@@ -19,6 +19,7 @@ import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
 import { guardedClose } from "./close";
 import type { VsphereConfigNode } from "./vsphere-config-types";
+import { fail, message } from "./node-errors";
 
 interface VcenterInDef extends NodeDef {
   server: string;
@@ -191,15 +192,6 @@ export = function (RED: NodeAPI): void {
       await conn.deregister(node);
       node.status({});
     });
-  }
-
-  function fail(node: Node, text: string): void {
-    node.status({ fill: "red", shape: "ring", text });
-    node.error(text, {});
-  }
-
-  function message(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
   }
 
   RED.nodes.registerType("vcenter-in", VcenterIn);

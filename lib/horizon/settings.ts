@@ -1,4 +1,5 @@
 /** Validation and defaults for `horizon-in` settings (flow JSON is a public interface). */
+import { contextStoreName, oneOf, seconds, wholeNumber } from "../settings";
 
 export type HorizonDelivery = "acknowledged" | "sent";
 
@@ -53,35 +54,11 @@ export function horizonBaseUrl(address: unknown): string {
   return `${u.protocol}//${u.host}${path}`;
 }
 
-function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[], dflt: T): T {
-  if (v === undefined || v === null || v === "") return dflt;
-  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
-  throw new Error(`${name} must be one of ${allowed.join(", ")} (got ${JSON.stringify(v)})`);
-}
-
-function seconds(name: string, v: unknown, dflt: number, min: number): number {
-  if (v === undefined || v === null || v === "") return dflt;
-  const n = typeof v === "number" ? v : Number(v);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number of seconds ≥ ${min} (got ${JSON.stringify(v)})`);
-  return n;
-}
-
-function wholeNumber(name: string, v: unknown, dflt: number, min: number, max: number): number {
-  if (v === undefined || v === null || v === "") return dflt;
-  const n = typeof v === "number" ? v : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
-  }
-  return n;
-}
-
 export function parseHorizonSettings(c: HorizonInConfig): HorizonInSettings {
-  const store = c.checkpointStore;
-  if (store !== undefined && store !== null && typeof store !== "string") throw new Error("checkpointStore must be a context store name");
   return {
     baseUrl: horizonBaseUrl(c.address),
     insecureSSL: c.insecureSSL === true || c.insecureSSL === "true",
-    checkpointStore: typeof store === "string" ? store.trim() : "",
+    checkpointStore: contextStoreName(c.checkpointStore),
     checkpointPeriod: seconds("checkpointPeriod", c.checkpointPeriod, HORIZON_IN_DEFAULTS.checkpointPeriod, 1),
     delivery: oneOf("delivery", c.delivery, ["acknowledged", "sent"] as const, HORIZON_IN_DEFAULTS.delivery),
     maxInFlight: wholeNumber("maxInFlight", c.maxInFlight, HORIZON_IN_DEFAULTS.maxInFlight, 1, 100_000),

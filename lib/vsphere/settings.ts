@@ -1,5 +1,6 @@
 /** Validation and defaults for `vcenter-in` settings (flow JSON is a public interface). */
 import type { PayloadEncoding, VsphereFormat } from "./cloudevent";
+import { contextStoreName, oneOf, seconds, wholeNumber } from "../settings";
 
 export type DeliveryMode = "acknowledged" | "sent";
 
@@ -51,36 +52,12 @@ export function parseEventTypes(v: unknown): string[] {
   return out;
 }
 
-function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[], dflt: T): T {
-  if (v === undefined || v === null || v === "") return dflt;
-  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
-  throw new Error(`${name} must be one of ${allowed.join(", ")} (got ${JSON.stringify(v)})`);
-}
-
-function seconds(name: string, v: unknown, dflt: number, min: number): number {
-  if (v === undefined || v === null || v === "") return dflt;
-  const n = typeof v === "number" ? v : Number(v);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number of seconds ≥ ${min} (got ${JSON.stringify(v)})`);
-  return n;
-}
-
-function wholeNumber(name: string, v: unknown, dflt: number, min: number, max: number): number {
-  if (v === undefined || v === null || v === "") return dflt;
-  const n = typeof v === "number" ? v : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
-  }
-  return n;
-}
-
 export function parseSettings(c: VcenterInConfig): VcenterInSettings {
-  const store = c.checkpointStore;
-  if (store !== undefined && store !== null && typeof store !== "string") throw new Error("checkpointStore must be a context store name");
   return {
     eventTypes: parseEventTypes(c.eventTypes),
     format: oneOf("format", c.format, ["vsphere", "router"] as const, VCENTER_IN_DEFAULTS.format),
     payloadEncoding: oneOf("payloadEncoding", c.payloadEncoding, ["json", "xml"] as const, VCENTER_IN_DEFAULTS.payloadEncoding),
-    checkpointStore: typeof store === "string" ? store.trim() : "",
+    checkpointStore: contextStoreName(c.checkpointStore),
     checkpointPeriod: seconds("checkpointPeriod", c.checkpointPeriod, VCENTER_IN_DEFAULTS.checkpointPeriod, 1),
     maxAge: seconds("maxAge", c.maxAge, VCENTER_IN_DEFAULTS.maxAge, 0),
     delivery: oneOf("delivery", c.delivery, ["acknowledged", "sent"] as const, VCENTER_IN_DEFAULTS.delivery),

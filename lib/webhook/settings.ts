@@ -1,6 +1,7 @@
 /**
  * Validation and defaults for `cloudevent-in` settings (flow JSON is a public interface).
  */
+import { wholeNumber } from "../settings";
 
 export type WebhookDelivery = "sent" | "acknowledged";
 
@@ -144,15 +145,6 @@ function seconds(name: string, v: unknown, dfltMs: number, min: number, max: num
     throw new Error(`${name} must be a number of seconds from ${min} to ${max} (got ${JSON.stringify(v)})`);
   }
   return Math.round(n * 1000);
-}
-
-function wholeNumber(name: string, v: unknown, dflt: number, min: number, max: number): number {
-  if (v === undefined || v === null || v === "") return dflt;
-  const n = typeof v === "number" ? v : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
-  }
-  return n;
 }
 
 /** Origins for the webhook handshake: a list or text separated by commas/spaces; `*` or empty = any. */
