@@ -58,7 +58,7 @@ async function main() {
     ...(sinkUrl
       ? [{
           id: "out", type: "knative-out", z: "tab", url: sinkUrl, encoding: "binary", insecureSSL: false, authType: "none",
-          timeout: 30, retries: 10, backoffDelay: 0.2, concurrency: 1, ceType: "", ceSource: "", wires: [["cnt"], []],
+          timeout: 30, retries: 10, backoffDelay: 0.2, concurrency: Number(process.env.SINK_CONCURRENCY || 1), ceType: "", ceSource: "", wires: [["cnt"], []],
         }]
       : []),
     { id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] },
