@@ -164,8 +164,8 @@ export = function (RED: NodeAPI): void {
           const token = acks.hold(seq);
           msg[ACK_TOKEN] = token;
           node.send(msg as NodeMessage);
-          // routing is synchronous; the source's own hold goes once this turn has routed the sends
-          if (pendingReleases.push(token) === 1) setImmediate(releaseHolds);
+          // the source's own hold goes once the send has been routed: now, or after this turn
+          if (!acks.releaseIfRouted(token) && pendingReleases.push(token) === 1) setImmediate(releaseHolds);
           return window.room();
         },
         onPosition: window !== undefined ? undefined : (pos) => checkpointer.update(() => checkpointOf(pos, conn.sdkUrl)),
