@@ -11,7 +11,7 @@
  * done() only once the event is delivered or dead-lettered, so they acknowledge through the
  * same path; a flow ending in any other node does not stall. See docs/decisions/0004.
  */
-import type { NodeAPI } from "node-red";
+import type { Node, NodeAPI, NodeMessage } from "node-red";
 
 export const ACK_TOKEN = "_ackToken";
 
@@ -121,6 +121,8 @@ export function installAckHooks(RED: NodeAPI): void {
 /** A source of tracked messages: `ack` is called with the sequence number of each handled one. */
 export class AckSource {
   private frozen = false;
+  /** holds to let go of once this turn's sends have been routed */
+  private pending: string[] = [];
 
   constructor(
     readonly id: string,
@@ -144,6 +146,23 @@ export class AckSource {
   /** Take no more acknowledgements (the flows are stopping). */
   freeze(): void {
     this.frozen = true;
+  }
+
+  /**
+   * Send a tracked message: put token `seq` on it, hold it while it is sent, and let go of the
+   * hold once the send has been routed (at once when our preDeliver hook already ran inside
+   * send(), else after this turn).
+   */
+  send(node: Node, msg: Record<string, unknown>, seq: number): void {
+    const token = this.hold(seq);
+    msg[ACK_TOKEN] = token;
+    node.send(msg as NodeMessage);
+    if (!this.releaseIfRouted(token) && this.pending.push(token) === 1) setImmediate(() => this.releasePending());
+  }
+
+  /** Let go of every hold still waiting for its turn. */
+  releasePending(): void {
+    for (const t of this.pending.splice(0)) this.release(t);
   }
 
   /** Token for a message about to be sent; held until release(). */

@@ -233,10 +233,6 @@ export = function (RED: NodeAPI): void {
         if (p !== undefined && p.failure === undefined) p.failure = reason;
       });
     }
-    const pendingReleases: string[] = [];
-    const releaseHolds = (): void => {
-      for (const t of pendingReleases.splice(0)) acks?.release(t);
-    };
 
     const messageFor = (ev: CloudEvent, info: RequestInfo, index: number, size: number): Record<string, unknown> => {
       const http: RequestInfo = size === 1 && info.mode !== "batch" ? info : { ...info, batch: { index, size } };
@@ -262,12 +258,7 @@ export = function (RED: NodeAPI): void {
             events.forEach((ev, i) => {
               const s = ++seq;
               inFlight.set(s, p);
-              const msg = messageFor(ev, info, i, events.length);
-              const token = source.hold(s);
-              msg[ACK_TOKEN] = token;
-              node.send(msg as NodeMessage);
-              // routing is synchronous; the source's own hold goes once this turn has routed the sends
-              if (pendingReleases.push(token) === 1) setImmediate(releaseHolds);
+              source.send(node, messageFor(ev, info, i, events.length), s);
             });
           });
         },
@@ -289,7 +280,7 @@ export = function (RED: NodeAPI): void {
       if (statusTimer !== undefined) clearTimeout(statusTimer);
       reg.remove(receiver); // new requests fall through at once
       receiver.close(); // requests waiting for the flow get 503
-      releaseHolds();
+      acks?.releasePending();
       acks?.close();
       failureMarks.delete(node.id);
       inFlight.clear();

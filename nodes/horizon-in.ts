@@ -19,7 +19,7 @@ import {
   parseHorizonSettings,
   readHorizonCheckpoint,
 } from "../lib/horizon";
-import { ACK_TOKEN, AckSource, installAckHooks } from "./ack-hooks";
+import { AckSource, installAckHooks } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
 import { fail, message } from "./node-errors";
@@ -102,10 +102,6 @@ export = function (RED: NodeAPI): void {
       }
       acks = new AckSource(node.id, (node as Node & { z?: string }).z, (seq: number) => window.ack(seq));
     }
-    const pendingReleases: string[] = [];
-    const releaseHolds = (): void => {
-      for (const t of pendingReleases.splice(0)) acks?.release(t);
-    };
 
     const client = new HorizonClient({ baseUrl: source, domain, username, password, insecureSSL: settings.insecureSSL });
     let reader: HorizonReader | undefined;
@@ -171,12 +167,7 @@ export = function (RED: NodeAPI): void {
             node.send(msg as NodeMessage);
             return undefined;
           }
-          const seq = window.add({ id, time: ev.time });
-          const token = acks.hold(seq);
-          msg[ACK_TOKEN] = token;
-          node.send(msg as NodeMessage);
-          // routing is synchronous; the source's own hold goes once this turn has routed the sends
-          if (pendingReleases.push(token) === 1) setImmediate(releaseHolds);
+          acks.send(node, msg, window.add({ id, time: ev.time }));
           return window.room();
         },
         onPosition: window !== undefined ? undefined : (pos) => checkpointer.update(() => checkpointOf(pos, source)),
@@ -192,7 +183,7 @@ export = function (RED: NodeAPI): void {
     });
 
     guardedClose(node, 3500, async () => {
-      releaseHolds(); // events the flow finished before the stop are acknowledged now
+      acks?.releasePending(); // events the flow finished before the stop are acknowledged now
       closing = true;
       if (statusTimer !== undefined) clearTimeout(statusTimer);
       window?.close();

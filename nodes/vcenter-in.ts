@@ -11,7 +11,7 @@ import { eventTypeName } from "../lib/vsphere/event";
 import { EventReader, type ReaderStatus } from "../lib/vsphere/event-reader";
 import { checkpointOf, PositionTracker, type PassedEvent } from "../lib/vsphere/position";
 import { AckWindow } from "../lib/delivery/ack-window";
-import { ACK_TOKEN, AckSource, installAckHooks } from "./ack-hooks";
+import { AckSource, installAckHooks } from "./ack-hooks";
 import type { ConnectionStatus } from "../lib/vsphere/connection";
 import { eventTypeNames } from "../lib/vsphere/event-types";
 import { setUnknownClassLogger } from "../lib/vsphere/event-data";
@@ -83,10 +83,6 @@ export = function (RED: NodeAPI): void {
         : undefined;
     const acks = window !== undefined ? new AckSource(node.id, (node as Node & { z?: string }).z, (seq) => window.ack(seq)) : undefined;
     if (acks !== undefined) installAckHooks(RED);
-    const pendingReleases: string[] = [];
-    const releaseHolds = (): void => {
-      for (const t of pendingReleases.splice(0)) acks?.release(t);
-    };
 
     let reader: EventReader | undefined;
     let closing = false;
@@ -160,12 +156,7 @@ export = function (RED: NodeAPI): void {
             node.send(msg as NodeMessage);
             return undefined;
           }
-          const seq = window.add({ key: ev.key, createdTime: ev.createdTime, timeKey, type: msg.topic as string });
-          const token = acks.hold(seq);
-          msg[ACK_TOKEN] = token;
-          node.send(msg as NodeMessage);
-          // the source's own hold goes once the send has been routed: now, or after this turn
-          if (!acks.releaseIfRouted(token) && pendingReleases.push(token) === 1) setImmediate(releaseHolds);
+          acks.send(node, msg, window.add({ key: ev.key, createdTime: ev.createdTime, timeKey, type: msg.topic as string }));
           return window.room();
         },
         onPosition: window !== undefined ? undefined : (pos) => checkpointer.update(() => checkpointOf(pos, conn.sdkUrl)),

@@ -75,7 +75,7 @@ export class EventBridgeSink {
 
   constructor(
     readonly settings: EventBridgeSettings,
-    private readonly options: EventBridgeSinkOptions = {},
+    options: EventBridgeSinkOptions = {},
   ) {
     this.api =
       options.api ??
