@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import { rootCertificates } from "node:tls";
-import { Agent } from "undici";
+import { Agent, type Dispatcher } from "undici";
 
 export interface HttpSenderOptions {
   /** TCP + TLS connect timeout (default 10 s). */
@@ -141,57 +141,105 @@ function hasHeader(headers: Readonly<Record<string, string>>, lowerName: string)
   return false;
 }
 
-const ignore = (): void => undefined;
+/** Requests in flight per caller signal: one listener per signal aborts them all. */
+type ExchangeSet = Set<Exchange>;
 
-interface Excerpt {
-  text: string;
-  truncated: boolean;
+/**
+ * One request on undici's dispatch API: no response stream, no promise per step. Keeps up to
+ * `limit` bytes of the body, drops the rest, and gives up on (aborts) answers longer than
+ * `drainLimit`. Settles exactly once through `settle`.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private abortReason: Error | undefined;
+  private statusCode = 0;
+  private statusText = "";
+  private headers: ResponseHeaders = {};
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  private total = 0;
+  private truncated = false;
+  private settled = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly drainLimit: number,
+    /** with the answer, or with `undefined` and the error that ended the request */
+    private readonly settle: (exchange: Exchange, answer: ResponseOutcome | undefined, err?: unknown) => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortReason !== undefined) controller.abort(this.abortReason);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+    if (statusCode < 200) return; // 1xx informational
+    this.statusCode = statusCode;
+    this.statusText = statusMessage || STATUS_CODES[statusCode] || "";
+    this.headers = headers as ResponseHeaders;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.total += chunk.length;
+    if (this.kept < this.limit) {
+      const take = Math.min(chunk.length, this.limit - this.kept);
+      this.chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      this.kept += take;
+      if (take < chunk.length) this.truncated = true;
+    } else {
+      this.truncated = true;
+    }
+    if (this.total > this.drainLimit) {
+      // do not drain huge answers: report what we have and let undici drop the socket
+      this.finish();
+      controller.abort(new Error("response body too large to drain"));
+    }
+  }
+
+  onResponseEnd(): void {
+    this.finish();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.chunks = [];
+    this.settle(this, undefined, err);
+  }
+
+  /** Give up on the request: it settles with `reason` now and is aborted on the wire. */
+  abort(reason: Error): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    this.onResponseError(undefined, reason);
+  }
+
+  private finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const kept = this.kept;
+    const body = kept === 0 ? "" : (this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, kept)).toString("utf8");
+    this.chunks = [];
+    this.settle(this, {
+      kind: "response",
+      statusCode: this.statusCode,
+      statusText: this.statusText,
+      headers: this.headers,
+      body,
+      bodyTruncated: this.truncated,
+      durationMs: 0,
+    });
+  }
 }
 
-/** Read up to `limit` bytes of a response body, drop the rest up to `drainLimit`, then give up on it. */
-function readExcerpt(body: NodeJS.ReadableStream & { destroy(err?: Error): unknown }, limit: number, drainLimit: number): Promise<Excerpt> {
-  return new Promise<Excerpt>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let total = 0;
-    let truncated = false;
-    let finished = false;
-    const finish = (): void => {
-      if (finished) return;
-      finished = true;
-      body.removeListener("data", onData);
-      body.removeListener("end", finish);
-      body.removeListener("error", onError);
-      resolve({ text: kept === 0 ? "" : Buffer.concat(chunks, kept).toString("utf8"), truncated });
-    };
-    const onError = (err: Error): void => {
-      if (finished) return;
-      finished = true;
-      body.removeListener("data", onData);
-      body.removeListener("end", finish);
-      reject(err);
-    };
-    const onData = (chunk: Buffer): void => {
-      total += chunk.length;
-      if (kept < limit) {
-        const take = Math.min(chunk.length, limit - kept);
-        chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
-        kept += take;
-        if (take < chunk.length) truncated = true;
-      } else {
-        truncated = true;
-      }
-      if (total > drainLimit) {
-        // do not drain huge answers: undici drops the socket instead
-        body.destroy();
-        finish();
-      }
-    };
-    body.on("error", ignore); // a late error after we are done must never be unhandled
-    body.on("data", onData);
-    body.on("end", finish);
-    body.on("error", onError);
-  });
+class AbortedError extends Error {
+  constructor() {
+    super("aborted");
+    this.name = "AbortError";
+  }
 }
 
 export class HttpSender {
@@ -203,6 +251,7 @@ export class HttpSender {
   private readonly targets = new Map<string, Target>();
   private active = 0;
   private closing: Promise<void> | undefined;
+  private readonly bySignal = new WeakMap<AbortSignal, ExchangeSet>();
 
   constructor(options: HttpSenderOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -267,12 +316,12 @@ export class HttpSender {
    * Timeouts: `connectTimeoutMs` to connect (TLS included), `requestTimeoutMs` until the
    * response headers and between body chunks.
    */
-  async send(request: HttpRequest, signal?: AbortSignal): Promise<SendOutcome> {
+  send(request: HttpRequest, signal?: AbortSignal): Promise<SendOutcome> {
     const started = performance.now();
-    if (this.closing) return errorOutcome({ kind: "closed", code: "ECLOSED", message: "sender closed" }, started);
-    if (signal?.aborted) return errorOutcome({ kind: "closed", code: "EABORTED", message: "aborted" }, started);
+    if (this.closing) return Promise.resolve(errorOutcome({ kind: "closed", code: "ECLOSED", message: "sender closed" }, started));
+    if (signal?.aborted) return Promise.resolve(errorOutcome({ kind: "closed", code: "EABORTED", message: "aborted" }, started));
     const target = this.target(request.url);
-    if (!("origin" in target)) return errorOutcome(target, started);
+    if (!("origin" in target)) return Promise.resolve(errorOutcome(target, started));
 
     let headers = request.headers;
     if (
@@ -286,36 +335,57 @@ export class HttpSender {
     }
 
     this.active++;
-    try {
-      const res = await this.agent.request({
-        origin: target.origin,
-        path: target.path,
-        method: (request.method ?? "POST") as "POST",
-        headers,
-        body: request.body ?? null,
-        signal: signal ?? null,
+    return new Promise<SendOutcome>((resolve) => {
+      const exchange = new Exchange(this.bodyLimit, this.drainLimit, (ex, answer, err) => {
+        this.active--;
+        if (set !== undefined) set.delete(ex);
+        if (answer === undefined) {
+          resolve(this.failure(err, signal, started));
+          return;
+        }
+        answer.durationMs = performance.now() - started;
+        resolve(answer);
       });
-      const excerpt = await readExcerpt(res.body, this.bodyLimit, this.drainLimit);
-      return {
-        kind: "response",
-        statusCode: res.statusCode,
-        statusText: STATUS_CODES[res.statusCode] ?? "",
-        headers: res.headers as ResponseHeaders,
-        body: excerpt.text,
-        bodyTruncated: excerpt.truncated,
-        durationMs: performance.now() - started,
-      };
-    } catch (err) {
-      if (this.closing) return errorOutcome({ kind: "closed", code: "ECLOSED", message: "sender closed" }, started);
-      if (signal?.aborted) return errorOutcome({ kind: "closed", code: "EABORTED", message: "aborted" }, started);
-      const e = classifyError(err);
-      if (e.code === "UND_ERR_HEADERS_TIMEOUT" || e.code === "UND_ERR_BODY_TIMEOUT") {
-        e.message = `request timed out after ${this.requestTimeoutMs} ms (${e.message})`;
+      const set = signal !== undefined ? this.watch(signal) : undefined;
+      set?.add(exchange);
+      try {
+        this.agent.dispatch(
+          { origin: target.origin, path: target.path, method: (request.method ?? "POST") as Dispatcher.HttpMethod, headers: headers ?? null, body: request.body ?? null },
+          exchange,
+        );
+      } catch (err) {
+        exchange.onResponseError(undefined, err instanceof Error ? err : new Error(String(err)));
       }
-      return errorOutcome(e, started);
-    } finally {
-      this.active--;
+    });
+  }
+
+  /** The outcome of a request that ended without an answer. */
+  private failure(err: unknown, signal: AbortSignal | undefined, started: number): ErrorOutcome {
+    if (this.closing) return errorOutcome({ kind: "closed", code: "ECLOSED", message: "sender closed" }, started);
+    if (signal?.aborted || err instanceof AbortedError) return errorOutcome({ kind: "closed", code: "EABORTED", message: "aborted" }, started);
+    const e = classifyError(err);
+    if (e.code === "UND_ERR_HEADERS_TIMEOUT" || e.code === "UND_ERR_BODY_TIMEOUT") {
+      e.message = `request timed out after ${this.requestTimeoutMs} ms (${e.message})`;
     }
+    return errorOutcome(e, started);
+  }
+
+  /** The requests in flight under `signal`; the first time, one listener that aborts them all. */
+  private watch(signal: AbortSignal): ExchangeSet {
+    let set = this.bySignal.get(signal);
+    if (set === undefined) {
+      const s: ExchangeSet = new Set();
+      set = s;
+      this.bySignal.set(signal, s);
+      signal.addEventListener(
+        "abort",
+        () => {
+          for (const ex of [...s]) ex.abort(new AbortedError());
+        },
+        { once: true },
+      );
+    }
+    return set;
   }
 
   /**
