@@ -4,7 +4,9 @@
  * vcenter-in -> counting function node, a checkpoint placed just before the backlog. Prints one
  * JSON line {events, seconds, rate, maxRssMB} when `count` events have arrived.
  * argv: sdkAddress username password count beginTime [delivery] [knative sink URL]
- * With a sink URL the flow is vcenter-in -> knative-out (binary) -> counting node on output 1.
+ * With a sink URL the flow is just vcenter-in -> knative-out (binary), and the count is taken
+ * where the events arrive, at the Knative peer in the parent: the child then runs under fork(),
+ * sends {startedAt} (wall clock, ms) when it deploys, and on {stop} answers {maxRssMB} and exits.
  */
 const fs = require("fs");
 const os = require("os");
@@ -58,12 +60,22 @@ async function main() {
     ...(sinkUrl
       ? [{
           id: "out", type: "knative-out", z: "tab", url: sinkUrl, encoding: "binary", insecureSSL: false, authType: "none",
-          timeout: 30, retries: 10, backoffDelay: 0.2, concurrency: Number(process.env.SINK_CONCURRENCY || 1), ceType: "", ceSource: "", wires: [["cnt"], []],
+          timeout: 30, retries: 10, backoffDelay: 0.2, concurrency: Number(process.env.SINK_CONCURRENCY || 1), ceType: "", ceSource: "", wires: [[], []],
         }]
-      : []),
-    { id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] },
+      : [{ id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] }]),
   ];
   const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss / 1048576) | 0} ` + require("v8").getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}=${(x.space_used_size / 1048576) | 0}/${(x.space_size / 1048576) | 0}`).join(" ")); }, 500);
+  if (sinkUrl) {
+    const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
+    process.send({ startedAt: performance.timeOrigin + performance.now() });
+    await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
+    await stopped;
+    clearInterval(mem);
+    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024 });
+    await RED.stop();
+    fs.rmSync(userDir, { recursive: true, force: true });
+    process.exit(0);
+  }
   started = process.hrtime.bigint();
   await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
   await finished;

@@ -17,6 +17,7 @@ export class AckWindow<T> {
   private next = 1;
   private waiters: (() => void)[] = [];
   private closed = false;
+  private waking = false;
 
   constructor(
     readonly limit: number,
@@ -56,11 +57,23 @@ export class AckWindow<T> {
       this.head++;
       this.onCommit(h.item);
     }
-    if (this.waiters.length > 0 && this.inFlight < this.limit) {
-      const w = this.waiters;
-      this.waiters = [];
-      for (const resolve of w) resolve();
+    if (this.waiters.length > 0 && this.inFlight < this.limit && !this.waking) {
+      // wake the reader on the next turn, not inside the acknowledgement: the sink that
+      // acknowledged has its next request to write first (undici writes it on setImmediate),
+      // and the reader's work then overlaps with that request's round trip
+      this.waking = true;
+      setImmediate(() => {
+        this.waking = false;
+        this.wake();
+      });
     }
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0 || (this.inFlight >= this.limit && !this.closed)) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
   }
 
   /** Release whoever waits for room; nothing is committed after this. */

@@ -73,6 +73,8 @@ class KnativePeer {
     this.accepted = [];
     this.count = 0;
     this.acceptedCount = 0;
+    this.acceptedTarget = 0;
+    this.onTarget = null;
     this.bytes = 0;
     this.scripted = [];
     this.rule = null;
@@ -99,6 +101,18 @@ class KnativePeer {
   setDefault(answer) {
     this.defaultAnswer = Object.assign({ status: 202 }, answer);
     return this;
+  }
+
+  /**
+   * Resolves with the wall-clock time (ms, sub-millisecond precision) at which the n-th 2xx
+   * answer was given (benchmarks: the end of a drain as the receiver saw it).
+   */
+  whenAccepted(n) {
+    if (this.acceptedCount >= n) return Promise.resolve(performance.timeOrigin + performance.now());
+    return new Promise((resolve) => {
+      this.acceptedTarget = n;
+      this.onTarget = resolve;
+    });
   }
 
   /** Requests that carried this event id, in arrival order. */
@@ -184,7 +198,12 @@ class KnativePeer {
       request.status = answer.status;
       this.count++;
       this.bytes += body.length;
-      if (answer.status >= 200 && answer.status < 300) this.acceptedCount++;
+      if (answer.status >= 200 && answer.status < 300 && ++this.acceptedCount === this.acceptedTarget) {
+        const done = this.onTarget;
+        this.onTarget = null;
+        this.acceptedTarget = 0;
+        if (done) done(performance.timeOrigin + performance.now());
+      }
       if (this.record) {
         this.requests.push(request);
         if (answer.status >= 200 && answer.status < 300) this.accepted.push(request);
