@@ -4,11 +4,13 @@
  * bench/e2e-knative: drain N events (default 100,000) from the test vCenter through
  * vcenter-in -> knative-out (binary, delivery acknowledged, ordered) into the Knative peer, and
  * drain the same events with the govmomi Go poller, alternating, in one command. Prints the
- * rates and the ratio (target >= 0.5x the Go poller).
+ * rates and the ratio (target >= 0.5x the Go poller), for ordered delivery (concurrency 1) and
+ * concurrency 8, and, as the ceiling of ordered delivery, a bare undici loop posting the same
+ * number of pre-encoded events one at a time to the same peer.
  * Usage: node bench/e2e-knative.js [events] [rounds]
  */
 const path = require("path");
-const { fork } = require("child_process");
+const { execFile, fork } = require("child_process");
 const { buildVcsim, startVcsim, goPoll } = require("../test/support/vcsim");
 const { startKnativePeer } = require("../test/support/knative-peer");
 
@@ -48,6 +50,15 @@ function run(sim, beginTime, peer, concurrency) {
   });
 }
 
+/** A bare undici loop posting pre-encoded events one at a time to the same peer: the ordered ceiling. */
+function rawOrdered(peer) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(__dirname, "raw-post.js"), peer.url, String(N), "1"], { timeout: 900000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout.trim().split("\n").pop())),
+    );
+  });
+}
+
 async function main() {
   await buildVcsim();
   const sim = await startVcsim({ username: "bench", password: "bench", maxEvents: N + 1000 });
@@ -57,7 +68,9 @@ async function main() {
     const go = [];
     const ordered = [];
     const parallel = [];
+    const raw = [];
     for (let i = 0; i < ROUNDS; i++) {
+      raw.push(await rawOrdered(peer));
       go.push(await goPoll({ sdkUrl: sim.sdkUrl, username: sim.username, password: sim.password, count: N, begin: res.first.createdTime }));
       for (const [runs, concurrency] of [[ordered, 1], [parallel, 8]]) {
         peer.reset();
@@ -79,6 +92,8 @@ async function main() {
       goPoller: { rate: Math.round(g), runs: go.map((x) => Math.round(x.rate)) },
       orderedConcurrency1: mode(ordered),
       concurrency8: mode(parallel),
+      // what one-at-a-time posting to this peer can reach at all, with nothing else to do
+      rawOrderedPost: { rate: Math.round(best(raw).rate), ratio: Number((best(raw).rate / g).toFixed(2)), runs: raw.map((x) => Math.round(x.rate)) },
       node: process.version,
     }, null, 2));
   } finally {

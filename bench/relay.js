@@ -11,10 +11,15 @@
  *   sent: the relay answers 202 at once and forwards in the background
  *     Node-RED: cloudevent-in (delivery sent) -> knative-out; raw: 202, then undici
  *
+ * and two references for what any node on Node-RED's httpNode can reach, each against the raw
+ * relay in `sent` mode: `floor`, a bare route added to RED.httpNode that reads the body and
+ * answers 202 (no flow, no relaying), and `core`, the core `http in -> http response` nodes
+ * answering 202 without relaying anything.
+ *
  * Prints JSON: per pair and run, events/s and p50/p99 latency for both relays, and the ratios
  * (package / raw). Target (issue 6): throughput >= 0.8x raw with comparable p99.
  *
- *   npm run build && node bench/relay.js [--seconds 5] [--connections 32] [--runs 2] [--modes acknowledged,sent]
+ *   npm run build && node bench/relay.js [--seconds 5] [--connections 32] [--runs 2] [--modes acknowledged,sent,floor,core]
  *                                        [--admin-root / | /admin] [--profile dir]
  */
 const path = require('node:path');
@@ -31,7 +36,7 @@ function arg(name, dflt) {
 const SECONDS = Number(arg('seconds', 5));
 const CONNECTIONS = Number(arg('connections', 32));
 const RUNS = Number(arg('runs', 2));
-const MODES = String(arg('modes', 'acknowledged,sent')).split(',');
+const MODES = String(arg('modes', 'acknowledged,sent,floor,core')).split(',');
 /** Node-RED's httpAdminRoot: "/" (the default, shared with httpNodeRoot) or e.g. "/admin" */
 const ADMIN_ROOT = String(arg('admin-root', '/'));
 const WARMUP_MS = 1500;
@@ -67,6 +72,17 @@ process.on('message', async (m) => {
     while (!RED.nodes.getNode('in') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 200));
     process.send({ deployed: true });
+  }
+  if (m.floor) {
+    // a bare route on Node-RED's httpNode, no flow at all: read the body, answer 202
+    // (with httpAdminRoot "/" the editor's JSON parser may already have read the body)
+    RED.httpNode.post(m.floor, (req, res) => {
+      const answer = () => { res.writeHead(202, { 'content-length': '0' }); res.end(); };
+      if (req.readableEnded) return answer();
+      req.on('data', () => undefined);
+      req.on('end', answer);
+    });
+    process.send({ floor: true });
   }
   if (m.stop) { await RED.stop(); process.exit(0); }
 });
@@ -196,18 +212,32 @@ async function main() {
   const nr = await startChild(NODE_RED_CHILD, { REPO_ROOT: repoRoot, ADMIN_ROOT }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
   try {
     for (const mode of MODES) {
-      await new Promise((resolve) => { nr.child.send({ deploy: [
-        { id: 'tab', type: 'tab' },
-        { id: 'in', type: 'cloudevent-in', z: 'tab', path: '/relay', delivery: mode, maxInFlight: 10000, responseTimeout: 30, wires: [['out']] },
-        { id: 'out', type: 'knative-out', z: 'tab', url: peer.url, encoding: 'binary', retries: 0, timeout: 30, concurrency: CONNECTIONS, wires: [[], []] },
-      ] }); nr.next((m) => m.deployed).then(resolve); });
-      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), TARGET: peer.url, MODE: mode, CONNECTIONS: String(CONNECTIONS) });
+      const flow = mode === 'core'
+        ? [
+            // Node-RED's own floor: core http in -> http response, answering 202 and relaying nothing
+            { id: 'tab', type: 'tab' },
+            { id: 'in', type: 'http in', z: 'tab', url: '/relay', method: 'post', upload: false, wires: [['res']] },
+            { id: 'res', type: 'http response', z: 'tab', statusCode: '202', headers: {}, wires: [] },
+          ]
+        : [
+            { id: 'tab', type: 'tab' },
+            { id: 'in', type: 'cloudevent-in', z: 'tab', path: '/relay', delivery: mode, maxInFlight: 10000, responseTimeout: 30, wires: [['out']] },
+            { id: 'out', type: 'knative-out', z: 'tab', url: peer.url, encoding: 'binary', retries: 0, timeout: 30, concurrency: CONNECTIONS, wires: [[], []] },
+          ];
+      let target = nr.url + '/relay';
+      if (mode === 'floor') {
+        target = nr.url + '/floor';
+        await new Promise((resolve) => { nr.child.send({ floor: '/floor' }); nr.next((m) => m.floor).then(resolve); });
+      } else {
+        await new Promise((resolve) => { nr.child.send({ deploy: flow }); nr.next((m) => m.deployed).then(resolve); });
+      }
+      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), TARGET: peer.url, MODE: mode === 'floor' || mode === 'core' ? 'sent' : mode, CONNECTIONS: String(CONNECTIONS) });
       const runs = [];
       try {
         for (let r = 0; r < RUNS; r++) {
           // interleaved, raw first
           const rawR = await load(raw.url);
-          const pkgR = await load(nr.url + '/relay');
+          const pkgR = await load(target);
           runs.push({ raw: rawR, package: pkgR, throughputRatio: +(pkgR.eventsPerSec / rawR.eventsPerSec).toFixed(2), p99Ratio: +(pkgR.p99ms / rawR.p99ms).toFixed(2) });
         }
       } finally {

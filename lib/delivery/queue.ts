@@ -360,8 +360,17 @@ export class HttpDelivery {
     if (options.random !== undefined) this.retryOptions.random = options.random;
   }
 
-  deliver(request: HttpRequest): Promise<DeliveryResult> {
-    return this.queue.push((signal) => deliverWithRetry(this.sender, request, this.retryOptions, signal));
+  /**
+   * `request` may be a function that builds the request when its turn comes (or answers the
+   * failure that makes building impossible), so that the encoded body lives only while it is
+   * sent instead of while it waits in the queue.
+   */
+  deliver(request: HttpRequest | (() => HttpRequest | FailedResult)): Promise<DeliveryResult> {
+    if (typeof request !== "function") return this.queue.push((signal) => deliverWithRetry(this.sender, request, this.retryOptions, signal));
+    return this.queue.push((signal) => {
+      const r = request();
+      return "ok" in r ? Promise.resolve(r) : deliverWithRetry(this.sender, r, this.retryOptions, signal);
+    });
   }
 
   get length(): number {

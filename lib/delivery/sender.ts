@@ -137,7 +137,8 @@ interface Target {
 }
 
 function hasHeader(headers: Readonly<Record<string, string>>, lowerName: string): boolean {
-  for (const k in headers) if (k.toLowerCase() === lowerName) return true;
+  if (Object.prototype.hasOwnProperty.call(headers, lowerName)) return true;
+  for (const k in headers) if (k.length === lowerName.length && k.toLowerCase() === lowerName) return true;
   return false;
 }
 

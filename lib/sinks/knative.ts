@@ -5,7 +5,8 @@
  */
 import { toCloudEvent, type WrapOptions } from "../cloudevents/event";
 import { type Encoding, toHttp } from "../cloudevents/http";
-import { type AttemptFailure, type DeliveryResult, HttpDelivery } from "../delivery/queue";
+import { type AttemptFailure, type DeliveryResult, type FailedResult, HttpDelivery } from "../delivery/queue";
+import type { HttpRequest } from "../delivery/sender";
 import { KNATIVE_RETRYABLE } from "../delivery/retryable";
 import { booleanSetting, httpUrlSetting, numberSetting, SinkConfigError, wrapSettings } from "./config";
 import { invalidEventResult } from "./result";
@@ -136,6 +137,17 @@ export class KnativeSink {
    * letter with 0 attempts; a delivery ended by close() has the outcome `closed`.
    */
   deliver(payload: unknown): Promise<DeliveryResult> {
+    // In order, the next request is encoded on arrival, ready the moment the previous one is
+    // answered; with several in flight, it is encoded when its turn comes, so only the
+    // requests on the wire hold a body (less for the garbage collector to copy).
+    if (this.settings.concurrency === 1) {
+      const r = this.encode(payload);
+      return "ok" in r ? Promise.resolve(r) : this.delivery.deliver(r);
+    }
+    return this.delivery.deliver(() => this.encode(payload));
+  }
+
+  private encode(payload: unknown): HttpRequest | FailedResult {
     let headers: Record<string, string>;
     let body: string | Buffer;
     try {
@@ -143,10 +155,10 @@ export class KnativeSink {
       headers = m.headers;
       body = m.body;
     } catch (err) {
-      return Promise.resolve(invalidEventResult(err));
+      return invalidEventResult(err);
     }
     if (this.settings.authorization !== undefined) headers.authorization = this.settings.authorization;
-    return this.delivery.deliver({ url: this.settings.url, headers, body });
+    return { url: this.settings.url, headers, body };
   }
 
   /** Events waiting or in flight. */

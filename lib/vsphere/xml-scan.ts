@@ -158,10 +158,10 @@ export class XmlScanner {
           need(gt !== -1, "unterminated end tag", lt);
           let e = gt;
           while (e > lt + 2 && isSpace(xml.charCodeAt(e - 1))) e--;
-          const qname = xml.slice(lt + 2, e);
           const frame = stack.pop();
-          if (frame === undefined || frame.qname !== qname) {
-            throw new XmlScanError(`end tag </${qname}> does not match <${frame?.qname ?? ""}>`, base + lt);
+          // compared in place: no string for the end tag's name
+          if (frame === undefined || frame.qname.length !== e - lt - 2 || !xml.startsWith(frame.qname, lt + 2)) {
+            throw new XmlScanError(`end tag </${xml.slice(lt + 2, e)}> does not match <${frame?.qname ?? ""}>`, base + lt);
           }
           this.close(frame);
           pos = gt + 1;
