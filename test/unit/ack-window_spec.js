@@ -41,6 +41,30 @@ describe("AckWindow (delivery: acknowledged)", () => {
     await wait;
     resumed.should.be.true();
   });
+  it("wakes the reader on the next turn, after what the acknowledging sink scheduled there", async () => {
+    const w = new AckWindow(1, () => undefined);
+    const a = w.add("a");
+    const order = [];
+    w.room().then(() => order.push("reader"));
+    // the sink has already queued its next request, which undici writes on setImmediate; then
+    // its completion acknowledges: the reader must not run before that write
+    setImmediate(() => order.push("sink"));
+    w.ack(a);
+    await Promise.resolve();
+    order.should.eql([]);
+    await new Promise((r) => setImmediate(() => setImmediate(r)));
+    order.should.eql(["sink", "reader"]);
+  });
+  it("does not wake the reader when the window filled up again before its turn", async () => {
+    const w = new AckWindow(1, () => undefined);
+    const a = w.add("a");
+    let resumed = false;
+    w.room().then(() => (resumed = true));
+    w.ack(a);
+    w.add("b"); // taken by someone else in the same turn
+    await new Promise((r) => setImmediate(() => setImmediate(r)));
+    resumed.should.be.false();
+  });
   it("frees a waiting reader on close", async () => {
     const w = new AckWindow(1, () => undefined);
     w.add("a");

@@ -71,6 +71,22 @@ describe('delivery: against the Knative peer', function () {
     peer.accepted.map((r) => [r.id, r.mode]).should.eql([['1', 'binary'], ['2', 'structured']]);
   });
 
+  for (const concurrency of [1, 4]) {
+    it(`knative sink (concurrency ${concurrency}): an invalid event is a dead letter without a request, the others are delivered`, async function () {
+      const { KnativeSink, parseKnativeSettings } = require('../../dist/lib/sinks');
+      const sink = new KnativeSink(parseKnativeSettings({ url: peer.url, concurrency, retries: 0 }, {}, '/test'));
+      try {
+        const results = await Promise.all([event(1), event(2, { source: '' }), event(3), { hello: 'wrapped' }].map((e) => sink.deliver(e)));
+        results.map((r) => r.outcome).should.eql(['delivered', 'dead-letter', 'delivered', 'delivered']);
+        results[1].should.match({ attempts: 0, code: 'EINVALIDEVENT' });
+        peer.count.should.equal(3);
+        peer.accepted.map((r) => r.id).filter((id) => id === '1' || id === '2' || id === '3').sort().should.eql(['1', '3']);
+      } finally {
+        await sink.close();
+      }
+    });
+  }
+
   it('a wrong path is a retryable 404 (the Broker may not exist yet), dead-lettered when attempts run out', async function () {
     delivery = new d.HttpDelivery({ retry: Object.assign({}, FAST, { maxAttempts: 3 }) });
     const r = await delivery.deliver(Object.assign(request(peer, event(1)), { url: peer.url.replace('/default/default', '/nope') }));

@@ -323,6 +323,22 @@ describe('delivery: HttpSender on real sockets', function () {
     await s.close();
   });
 
+  it("ends every request in flight under an aborted signal at once, with one listener per signal", async function () {
+    const { getEventListeners } = require('node:events');
+    handler = (req) => req.resume(); // never answers
+    const s = new d.HttpSender();
+    const ac = new AbortController();
+    const sends = [1, 2, 3].map(() => s.send({ url: `http://127.0.0.1:${port}/` }, ac.signal));
+    getEventListeners(ac.signal, 'abort').should.have.length(1);
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    ac.abort();
+    for (const out of await Promise.all(sends)) out.should.match({ kind: 'error', error: { kind: 'closed', code: 'EABORTED' } });
+    (Date.now() - t0).should.be.below(200);
+    s.inFlight.should.equal(0);
+    await s.close();
+  });
+
   it('answers "closed" after close()', async function () {
     const s = new d.HttpSender();
     await s.close();
