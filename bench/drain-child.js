@@ -7,6 +7,8 @@
  * With a sink URL the flow is just vcenter-in -> knative-out (binary), and the count is taken
  * where the events arrive, at the Knative peer in the parent: the child then runs under fork(),
  * sends {startedAt} (wall clock, ms) when it deploys, and on {stop} answers {maxRssMB} and exits.
+ * Env: SINK_CONCURRENCY (knative-out's concurrency, default 1), MAX_IN_FLIGHT (vcenter-in's
+ * in-flight window, default the node's own, 1,000).
  */
 const fs = require("fs");
 const os = require("os");
@@ -55,7 +57,7 @@ async function main() {
     { id: "vc", type: "vsphere-config", address, insecureSSL: true, credentials: { username, password } },
     {
       id: "in", type: "vcenter-in", z: "tab", server: "vc", eventTypes: [], format: "vsphere", payloadEncoding: "json",
-      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery, wires: [[sinkUrl ? "out" : "cnt"]],
+      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery, ...(process.env.MAX_IN_FLIGHT ? { maxInFlight: Number(process.env.MAX_IN_FLIGHT) } : {}), wires: [[sinkUrl ? "out" : "cnt"]],
     },
     ...(sinkUrl
       ? [{

@@ -5,7 +5,7 @@
  * vcenter-in -> knative-out (binary, delivery acknowledged, ordered) into the Knative peer, and
  * drain the same events with the govmomi Go poller, alternating, in one command. Prints the
  * rates and the ratio (target >= 0.5x the Go poller), for ordered delivery (concurrency 1) and
- * concurrency 8, and, as the ceiling of ordered delivery, a bare undici loop posting the same
+ * concurrency 8 (also with vcenter-in's in-flight window at 100), and, as the ceiling of ordered delivery, a bare undici loop posting the same
  * number of pre-encoded events one at a time to the same peer.
  * Usage: node bench/e2e-knative.js [events] [rounds]
  */
@@ -21,12 +21,12 @@ const ROUNDS = Number(process.argv[3] || 1);
  * One drain: the rate is N over the time from the child's deploy to the peer's N-th accepted
  * event (the peer counts; nothing but vcenter-in and knative-out runs in Node-RED).
  */
-function run(sim, beginTime, peer, concurrency) {
+function run(sim, beginTime, peer, concurrency, maxInFlight) {
   return new Promise((resolve, reject) => {
     const child = fork(
       path.join(__dirname, "drain-child.js"),
       [sim.address, sim.username, sim.password, String(N), beginTime, "acknowledged", peer.url],
-      { env: { ...process.env, SINK_CONCURRENCY: String(concurrency) }, stdio: ["ignore", "ignore", "inherit", "ipc"] },
+      { env: { ...process.env, SINK_CONCURRENCY: String(concurrency), ...(maxInFlight ? { MAX_IN_FLIGHT: String(maxInFlight) } : {}) }, stdio: ["ignore", "ignore", "inherit", "ipc"] },
     );
     const timer = setTimeout(() => child.kill("SIGKILL"), 900000);
     let startedAt;
@@ -68,13 +68,14 @@ async function main() {
     const go = [];
     const ordered = [];
     const parallel = [];
+    const smallWindow = [];
     const raw = [];
     for (let i = 0; i < ROUNDS; i++) {
       raw.push(await rawOrdered(peer));
       go.push(await goPoll({ sdkUrl: sim.sdkUrl, username: sim.username, password: sim.password, count: N, begin: res.first.createdTime }));
-      for (const [runs, concurrency] of [[ordered, 1], [parallel, 8]]) {
+      for (const [runs, concurrency, maxInFlight] of [[ordered, 1], [parallel, 8], [smallWindow, 8, 100]]) {
         peer.reset();
-        runs.push(await run(sim, res.first.createdTime, peer, concurrency));
+        runs.push(await run(sim, res.first.createdTime, peer, concurrency, maxInFlight));
         if (peer.acceptedCount < N) throw new Error(`the peer accepted ${peer.acceptedCount} of ${N}`);
       }
     }
@@ -92,6 +93,8 @@ async function main() {
       goPoller: { rate: Math.round(g), runs: go.map((x) => Math.round(x.rate)) },
       orderedConcurrency1: mode(ordered),
       concurrency8: mode(parallel),
+      // the same with vcenter-in's in-flight window at 100 instead of the default 1,000
+      concurrency8Window100: mode(smallWindow),
       // what one-at-a-time posting to this peer can reach at all, with nothing else to do
       rawOrderedPost: { rate: Math.round(best(raw).rate), ratio: Number((best(raw).rate / g).toFixed(2)), runs: raw.map((x) => Math.round(x.rate)) },
       node: process.version,
