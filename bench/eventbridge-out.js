@@ -17,6 +17,7 @@ const { fork } = require('node:child_process');
 const { EventBridgeClient, PutEventsCommand } = require('@aws-sdk/client-eventbridge');
 const { startNodeRed, sinkNode } = require('../test/support/nodered');
 const { DEFAULT_CONCURRENCY } = require('../dist/lib/eventbridge/sink');
+const { vsphereEvent } = require('./raw-post');
 
 function arg(name, dflt) {
   const i = process.argv.indexOf('--' + name);
@@ -28,29 +29,7 @@ const TYPES = ['VmPoweredOnEvent', 'VmPoweredOffEvent', 'VmReconfiguredEvent'];
 
 function makeEvent(key) {
   const cls = TYPES[key % 3];
-  return {
-    topic: cls,
-    payload: {
-      specversion: '1.0',
-      id: String(key),
-      source: 'https://vcenter.example.com/sdk',
-      type: `com.vmware.vsphere.${cls}.v0`,
-      time: '2026-11-24T10:00:00.123456Z',
-      datacontenttype: 'application/json',
-      eventclass: 'event',
-      vsphereapiversion: '8.0.3.0',
-      data: {
-        Key: key, ChainId: key, CreatedTime: '2026-11-24T10:00:00.123456Z', UserName: 'VSPHERE.LOCAL\\Administrator',
-        Datacenter: { Name: 'DC0', Datacenter: { Type: 'Datacenter', Value: 'datacenter-2' } },
-        ComputeResource: { Name: 'DC0_C0', ComputeResource: { Type: 'ClusterComputeResource', Value: 'domain-c7' } },
-        Host: { Name: 'DC0_C0_H0', Host: { Type: 'HostSystem', Value: 'host-21' } },
-        Vm: { Name: 'DC0_C0_RP0_VM' + (key % 100), Vm: { Type: 'VirtualMachine', Value: 'vm-' + (key % 100) } },
-        Ds: null, Net: null, Dvs: null,
-        FullFormattedMessage: 'DC0_C0_RP0_VM' + (key % 100) + ' on DC0_C0_H0 in DC0 is ' + cls,
-        ChangeTag: '', Template: false,
-      },
-    },
-  };
+  return { topic: cls, payload: vsphereEvent(key, cls, cls) };
 }
 
 function startPeer() {

@@ -8,31 +8,33 @@
  */
 const undici = require('undici');
 
+/** A vSphere CloudEvent as vcenter-in makes it (~1 KB of data), of class `cls` ("... is <doing>"). */
+function vsphereEvent(key, cls = 'VmPoweredOnEvent', doing = 'powered on') {
+  return {
+    specversion: '1.0',
+    id: String(key),
+    source: 'https://vcenter.example.com/sdk',
+    type: `com.vmware.vsphere.${cls}.v0`,
+    time: '2026-11-24T10:00:00.123456Z',
+    datacontenttype: 'application/json',
+    eventclass: 'event',
+    vsphereapiversion: '8.0.3.0',
+    data: {
+      Key: key, ChainId: key, CreatedTime: '2026-11-24T10:00:00.123456Z', UserName: 'VSPHERE.LOCAL\\Administrator',
+      Datacenter: { Name: 'DC0', Datacenter: { Type: 'Datacenter', Value: 'datacenter-2' } },
+      ComputeResource: { Name: 'DC0_C0', ComputeResource: { Type: 'ClusterComputeResource', Value: 'domain-c7' } },
+      Host: { Name: 'DC0_C0_H0', Host: { Type: 'HostSystem', Value: 'host-21' } },
+      Vm: { Name: 'DC0_C0_RP0_VM' + (key % 100), Vm: { Type: 'VirtualMachine', Value: 'vm-' + (key % 100) } },
+      Ds: null, Net: null, Dvs: null,
+      FullFormattedMessage: 'DC0_C0_RP0_VM' + (key % 100) + ' on DC0_C0_H0 in DC0 is ' + doing,
+      ChangeTag: '', Template: false,
+    },
+  };
+}
+
 function makeEvents(n, offset) {
   const out = [];
-  for (let i = 0; i < n; i++) {
-    const key = offset + i;
-    out.push({
-      specversion: '1.0',
-      id: String(key),
-      source: 'https://vcenter.example.com/sdk',
-      type: 'com.vmware.vsphere.VmPoweredOnEvent.v0',
-      time: '2026-11-24T10:00:00.123456Z',
-      datacontenttype: 'application/json',
-      eventclass: 'event',
-      vsphereapiversion: '8.0.3.0',
-      data: {
-        Key: key, ChainId: key, CreatedTime: '2026-11-24T10:00:00.123456Z', UserName: 'VSPHERE.LOCAL\\Administrator',
-        Datacenter: { Name: 'DC0', Datacenter: { Type: 'Datacenter', Value: 'datacenter-2' } },
-        ComputeResource: { Name: 'DC0_C0', ComputeResource: { Type: 'ClusterComputeResource', Value: 'domain-c7' } },
-        Host: { Name: 'DC0_C0_H0', Host: { Type: 'HostSystem', Value: 'host-21' } },
-        Vm: { Name: 'DC0_C0_RP0_VM' + (key % 100), Vm: { Type: 'VirtualMachine', Value: 'vm-' + (key % 100) } },
-        Ds: null, Net: null, Dvs: null,
-        FullFormattedMessage: 'DC0_C0_RP0_VM' + (key % 100) + ' on DC0_C0_H0 in DC0 is powered on',
-        ChangeTag: '', Template: false,
-      },
-    });
-  }
+  for (let i = 0; i < n; i++) out.push(vsphereEvent(offset + i));
   return out;
 }
 
@@ -74,4 +76,4 @@ if (require.main === module) {
     });
 }
 
-module.exports = { makeEvents, runRaw };
+module.exports = { vsphereEvent, makeEvents, runRaw };
