@@ -10,7 +10,7 @@ const { spawnSync } = require("child_process");
 
 const BENCHES = {
   "vcenter-drain": ["vcenter-drain.js", "100000", "2"],
-  "e2e-knative": ["e2e-knative.js", "100000", "1"],
+  "e2e-knative": ["e2e-knative.js", "100000", "3"],
   "event-data": ["event-data.js"],
   "eventbridge-pattern": ["eventbridge-pattern.js"],
   "delivery-knative": ["delivery-knative.js"],
