@@ -18,7 +18,7 @@ import type { DeadLetter } from "../lib/sinks/result";
 import { Throttle } from "../lib/sinks/status";
 import { guardedClose } from "./close";
 import { message } from "./node-errors";
-import { once, outputWired, type DoneFn } from "./sink-node";
+import { completeWhen, once, outputWired, type DoneFn } from "./sink-node";
 
 interface EventBridgeOutDef extends NodeDef {
   region: string;
@@ -116,16 +116,7 @@ export = function (RED: NodeAPI): void {
         sink !== undefined
           ? sink.submit(msg.payload, msg.topic)
           : Promise.resolve(configFailure(configError ?? ""));
-      work.then(
-        (result) => {
-          try {
-            complete(msg, result, send, finish);
-          } catch (err) {
-            finish(err instanceof Error ? err : new Error(String(err)));
-          }
-        },
-        (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
-      );
+      completeWhen(work, (result) => complete(msg, result, send, finish), finish);
     });
 
     guardedClose(node, 1900, async () => {

@@ -21,7 +21,7 @@ import {
 } from "../lib/sinks";
 import { guardedClose } from "./close";
 import { message } from "./node-errors";
-import { once, outputWired, type DoneFn } from "./sink-node";
+import { completeWhen, once, outputWired, type DoneFn } from "./sink-node";
 
 interface KnativeOutDef extends NodeDef {
   url: string;
@@ -98,16 +98,7 @@ export = function (RED: NodeAPI): void {
     node.on("input", (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       const finish = once(done);
       const delivery = sink !== undefined ? sink.deliver(msg.payload) : Promise.resolve(configFailure(configError ?? ""));
-      void delivery.then(
-        (result) => {
-          try {
-            complete(msg, result, send, finish);
-          } catch (err) {
-            finish(err instanceof Error ? err : new Error(String(err)));
-          }
-        },
-        (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
-      );
+      completeWhen(delivery, (result) => complete(msg, result, send, finish), finish);
     });
 
     guardedClose(node, 1900, async () => {

@@ -26,7 +26,7 @@ import {
 } from "../lib/sinks";
 import { guardedClose } from "./close";
 import { message } from "./node-errors";
-import { once, outputWired, type DoneFn } from "./sink-node";
+import { completeWhen, once, outputWired, type DoneFn } from "./sink-node";
 
 interface OpenFaasOutDef extends NodeDef {
   gateway: string;
@@ -145,16 +145,7 @@ export = function (RED: NodeAPI): void {
         completeInput(m, { closed: false, matched: 0, results: [r] }, failures, finish);
         return;
       }
-      void sink.dispatch(topicOf(m.topic, m.payload), m.payload, onResult).then(
-        (summary) => {
-          try {
-            completeInput(m, summary, failures, finish);
-          } catch (err) {
-            finish(err instanceof Error ? err : new Error(String(err)));
-          }
-        },
-        (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
-      );
+      completeWhen(sink.dispatch(topicOf(m.topic, m.payload), m.payload, onResult), (summary) => completeInput(m, summary, failures, finish), finish);
     });
 
     /** every invocation for the message has ended */

@@ -19,3 +19,24 @@ export function once(done: DoneFn): DoneFn {
     else done(err);
   };
 }
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Finish an input message once its work settles: `complete` gets the result; a throw in it or a
+ * rejection of the work becomes done(err), so the message is never left uncompleted.
+ */
+export function completeWhen<R>(work: Promise<R>, complete: (result: R) => void, finish: DoneFn): void {
+  work.then(
+    (result) => {
+      try {
+        complete(result);
+      } catch (err) {
+        finish(asError(err));
+      }
+    },
+    (err: unknown) => finish(asError(err)),
+  );
+}
