@@ -12,6 +12,7 @@
  * same path; a flow ending in any other node does not stall. See docs/decisions/0004.
  */
 import type { Node, NodeAPI, NodeMessage } from "node-red";
+import { AckWindow } from "../lib/delivery/ack-window";
 
 export const ACK_TOKEN = "_ackToken";
 
@@ -195,5 +196,41 @@ export class AckSource {
     if (sources.get(this.id) === this) sources.delete(this.id);
     const prefix = `${this.id}:`;
     for (const t of counts.keys()) if (t.startsWith(prefix)) counts.delete(t);
+  }
+}
+
+/**
+ * A reading source's `delivery: acknowledged` (vcenter-in, horizon-in): the bounded in-flight
+ * window and a token per message. `onCommit` gets each event once it and every event before it
+ * are finished. Throws when this Node-RED has no message hooks.
+ */
+export class AcknowledgedSends<T> {
+  private readonly window: AckWindow<T>;
+  private readonly acks: AckSource;
+
+  constructor(RED: NodeAPI, node: Node, limit: number, onCommit: (item: T) => void) {
+    installAckHooks(RED);
+    this.window = new AckWindow<T>(limit, onCommit);
+    this.acks = new AckSource(node.id, (node as Node & { z?: string }).z, (seq) => this.window.ack(seq));
+  }
+
+  /** Send `msg` tracked as `item`; a promise when the window is full (the reader waits on it). */
+  send(node: Node, msg: Record<string, unknown>, item: T): Promise<void> | undefined {
+    this.acks.send(node, msg, this.window.add(item));
+    return this.window.room();
+  }
+
+  /**
+   * Before the reader stops: acknowledge what the flow finished before the stop (holds still
+   * waiting for their turn), then let a reader waiting for room go; nothing commits after this.
+   */
+  stop(): void {
+    this.acks.releasePending();
+    this.window.close();
+  }
+
+  /** After the reader stopped: forget this source's tokens. */
+  close(): void {
+    this.acks.close();
   }
 }

@@ -5,7 +5,6 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { Checkpointer, type CheckpointStore } from "../lib/checkpoint/checkpointer";
-import { AckWindow } from "../lib/delivery/ack-window";
 import {
   auditEventToCloudEvent,
   checkpointOf,
@@ -19,7 +18,7 @@ import {
   parseHorizonSettings,
   readHorizonCheckpoint,
 } from "../lib/horizon";
-import { AckSource, installAckHooks } from "./ack-hooks";
+import { AcknowledgedSends } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
 import { fail, message } from "./node-errors";
@@ -83,24 +82,19 @@ export = function (RED: NodeAPI): void {
     // delivery "acknowledged": the checkpoint follows the end of the contiguous prefix of events
     // every reached node has finished with; "sent": what was handed to the flow
     const committed = new HorizonPositionTracker();
-    const window =
-      settings.delivery === "acknowledged"
-        ? new AckWindow<PassedAuditEvent>(settings.maxInFlight, (e) => {
-            // nodes that "complete" the messages they drop while the flow stops (the core delay
-            // node does) must not move the checkpoint: such events are replayed after a restart
-            if (closing) return;
-            const pos = committed.advance(e);
-            checkpointer.update(() => checkpointOf(pos, source));
-          })
-        : undefined;
-    let acks: AckSource | undefined;
-    if (window !== undefined) {
+    let acked: AcknowledgedSends<PassedAuditEvent> | undefined;
+    if (settings.delivery === "acknowledged") {
       try {
-        installAckHooks(RED);
+        acked = new AcknowledgedSends<PassedAuditEvent>(RED, node, settings.maxInFlight, (e) => {
+          // nodes that "complete" the messages they drop while the flow stops (the core delay
+          // node does) must not move the checkpoint: such events are replayed after a restart
+          if (closing) return;
+          const pos = committed.advance(e);
+          checkpointer.update(() => checkpointOf(pos, source));
+        });
       } catch (err) {
         return fail(node, RED._("horizon-in.errors.invalid-settings", { reason: message(err) }));
       }
-      acks = new AckSource(node.id, (node as Node & { z?: string }).z, (seq: number) => window.ack(seq));
     }
 
     const client = new HorizonClient({ baseUrl: source, domain, username, password, insecureSSL: settings.insecureSSL });
@@ -163,14 +157,13 @@ export = function (RED: NodeAPI): void {
             topic: typeof ev.type === "string" ? ev.type : "",
             payload: auditEventToCloudEvent(ev, source),
           };
-          if (window === undefined || acks === undefined) {
+          if (acked === undefined) {
             node.send(msg as NodeMessage);
             return undefined;
           }
-          acks.send(node, msg, window.add({ id, time: ev.time }));
-          return window.room();
+          return acked.send(node, msg, { id, time: ev.time });
         },
-        onPosition: window !== undefined ? undefined : (pos) => checkpointer.update(() => checkpointOf(pos, source)),
+        onPosition: acked !== undefined ? undefined : (pos) => checkpointer.update(() => checkpointOf(pos, source)),
         onStatus: updateStatus,
         log: { info: (m) => node.log(m), warn: (m) => node.warn(m) },
       });
@@ -183,12 +176,11 @@ export = function (RED: NodeAPI): void {
     });
 
     guardedClose(node, 3500, async () => {
-      acks?.releasePending(); // events the flow finished before the stop are acknowledged now
+      acked?.stop(); // events the flow finished before the stop are acknowledged first
       closing = true;
       if (statusTimer !== undefined) clearTimeout(statusTimer);
-      window?.close();
       await reader?.close();
-      acks?.close();
+      acked?.close();
       await checkpointer.close();
       await client.close(1000); // logout, bounded
       node.status({});

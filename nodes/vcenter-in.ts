@@ -10,8 +10,7 @@ import { toCloudEvent, type PayloadEncoding, type VsphereFormat } from "../lib/v
 import { eventTypeName } from "../lib/vsphere/event";
 import { EventReader, type ReaderStatus } from "../lib/vsphere/event-reader";
 import { checkpointOf, PositionTracker, type PassedEvent } from "../lib/vsphere/position";
-import { AckWindow } from "../lib/delivery/ack-window";
-import { AckSource, installAckHooks } from "./ack-hooks";
+import { AcknowledgedSends } from "./ack-hooks";
 import type { ConnectionStatus } from "../lib/vsphere/connection";
 import { eventTypeNames } from "../lib/vsphere/event-types";
 import { setUnknownClassLogger } from "../lib/vsphere/event-data";
@@ -74,15 +73,17 @@ export = function (RED: NodeAPI): void {
     // delivery "acknowledged": the checkpoint follows the end of the contiguous prefix of
     // events every reached node has finished with; "sent": what was handed to the flow
     const committed = new PositionTracker();
-    const window =
-      settings.delivery === "acknowledged"
-        ? new AckWindow<PassedEvent>(settings.maxInFlight, (e) => {
-            const pos = committed.advance(e);
-            checkpointer.update(() => checkpointOf(pos, conn.sdkUrl));
-          })
-        : undefined;
-    const acks = window !== undefined ? new AckSource(node.id, (node as Node & { z?: string }).z, (seq) => window.ack(seq)) : undefined;
-    if (acks !== undefined) installAckHooks(RED);
+    let acked: AcknowledgedSends<PassedEvent> | undefined;
+    if (settings.delivery === "acknowledged") {
+      try {
+        acked = new AcknowledgedSends<PassedEvent>(RED, node, settings.maxInFlight, (e) => {
+          const pos = committed.advance(e);
+          checkpointer.update(() => checkpointOf(pos, conn.sdkUrl));
+        });
+      } catch (err) {
+        return fail(node, RED._("vcenter-in.errors.invalid-settings", { reason: message(err) }));
+      }
+    }
 
     let reader: EventReader | undefined;
     let closing = false;
@@ -152,14 +153,13 @@ export = function (RED: NodeAPI): void {
               encoding: settings.payloadEncoding,
             }),
           };
-          if (window === undefined || acks === undefined) {
+          if (acked === undefined) {
             node.send(msg as NodeMessage);
             return undefined;
           }
-          acks.send(node, msg, window.add({ key: ev.key, createdTime: ev.createdTime, timeKey, type: msg.topic as string }));
-          return window.room();
+          return acked.send(node, msg, { key: ev.key, createdTime: ev.createdTime, timeKey, type: msg.topic as string });
         },
-        onPosition: window !== undefined ? undefined : (pos) => checkpointer.update(() => checkpointOf(pos, conn.sdkUrl)),
+        onPosition: acked !== undefined ? undefined : (pos) => checkpointer.update(() => checkpointOf(pos, conn.sdkUrl)),
         onStatus: updateStatus,
         log: { info: (m) => node.log(m), warn: (m) => node.warn(m) },
       });
@@ -176,9 +176,9 @@ export = function (RED: NodeAPI): void {
       if (statusTimer !== undefined) clearTimeout(statusTimer);
       conn.off("status", onConnection);
       conn.off("failure", onFailure);
-      window?.close();
+      acked?.stop();
       await reader?.close();
-      acks?.close();
+      acked?.close();
       await checkpointer.close();
       await conn.deregister(node);
       node.status({});
