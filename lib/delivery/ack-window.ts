@@ -17,7 +17,7 @@ export class AckWindow<T> {
   private next = 1;
   private waiters: (() => void)[] = [];
   private closed = false;
-  private waking = false;
+  private waking: NodeJS.Immediate | undefined;
 
   constructor(
     readonly limit: number,
@@ -57,28 +57,26 @@ export class AckWindow<T> {
       this.head++;
       this.onCommit(h.item);
     }
-    if (this.waiters.length > 0 && this.inFlight < this.limit && !this.waking) {
+    if (this.waiters.length > 0 && this.inFlight < this.limit && this.waking === undefined) {
       // wake the reader on the next turn, not inside the acknowledgement: the sink that
       // acknowledged has its next request to write first (undici writes it on setImmediate),
       // and the reader's work then overlaps with that request's round trip
-      this.waking = true;
-      setImmediate(() => {
-        this.waking = false;
-        this.wake();
+      this.waking = setImmediate(() => {
+        this.waking = undefined;
+        if (this.inFlight < this.limit) this.release();
       });
     }
-  }
-
-  private wake(): void {
-    if (this.waiters.length === 0 || (this.inFlight >= this.limit && !this.closed)) return;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const resolve of w) resolve();
   }
 
   /** Release whoever waits for room; nothing is committed after this. */
   close(): void {
     this.closed = true;
+    if (this.waking !== undefined) clearImmediate(this.waking);
+    this.waking = undefined;
+    this.release();
+  }
+
+  private release(): void {
     const w = this.waiters;
     this.waiters = [];
     for (const resolve of w) resolve();

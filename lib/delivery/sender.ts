@@ -142,9 +142,6 @@ function hasHeader(headers: Readonly<Record<string, string>>, lowerName: string)
   return false;
 }
 
-/** Requests in flight per caller signal: one listener per signal aborts them all. */
-type ExchangeSet = Set<Exchange>;
-
 /**
  * One request on undici's dispatch API: no response stream, no promise per step. Keeps up to
  * `limit` bytes of the body, drops the rest, and gives up on (aborts) answers longer than
@@ -252,7 +249,8 @@ export class HttpSender {
   private readonly targets = new Map<string, Target>();
   private active = 0;
   private closing: Promise<void> | undefined;
-  private readonly bySignal = new WeakMap<AbortSignal, ExchangeSet>();
+  /** requests in flight per caller signal: one listener per signal aborts them all */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Exchange>>();
 
   constructor(options: HttpSenderOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -372,20 +370,14 @@ export class HttpSender {
   }
 
   /** The requests in flight under `signal`; the first time, one listener that aborts them all. */
-  private watch(signal: AbortSignal): ExchangeSet {
-    let set = this.bySignal.get(signal);
-    if (set === undefined) {
-      const s: ExchangeSet = new Set();
-      set = s;
-      this.bySignal.set(signal, s);
-      signal.addEventListener(
-        "abort",
-        () => {
-          for (const ex of [...s]) ex.abort(new AbortedError());
-        },
-        { once: true },
-      );
-    }
+  private watch(signal: AbortSignal): Set<Exchange> {
+    const known = this.bySignal.get(signal);
+    if (known !== undefined) return known;
+    const set = new Set<Exchange>();
+    this.bySignal.set(signal, set);
+    signal.addEventListener("abort", () => {
+      for (const ex of [...set]) ex.abort(new AbortedError());
+    }, { once: true });
     return set;
   }
 
