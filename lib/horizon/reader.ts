@@ -20,20 +20,11 @@
  * Without a stored position the reader starts after the newest existing event (no replay of
  * history) and reports that starting position at once, so it can be saved.
  */
-import { Backoff, sleep } from "../vsphere/backoff";
+import { Backoff, sleep } from "../common/backoff";
+import type { SourceLog, SourceStatus } from "../source/status";
 import { type AuditEvent, type AuditEventSource, betweenFilter, HorizonError } from "./client";
 import { type HorizonPosition, HorizonPositionTracker } from "./checkpoint";
 
-export type HorizonReaderStatus =
-  | { state: "connecting" }
-  | { state: "connected"; count: number }
-  | { state: "reconnecting"; reason: string }
-  | { state: "error"; reason: string };
-
-export interface HorizonReaderLog {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
 
 export interface HorizonReaderOptions {
   client: AuditEventSource;
@@ -64,8 +55,8 @@ export interface HorizonReaderOptions {
   onStart?(position: HorizonPosition): void;
   /** after every event handed on, with the new position */
   onPosition?(position: HorizonPosition): void;
-  onStatus(status: HorizonReaderStatus): void;
-  log: HorizonReaderLog;
+  onStatus(status: SourceStatus): void;
+  log: SourceLog;
 }
 
 const DAY_MS = 24 * 3600 * 1000;

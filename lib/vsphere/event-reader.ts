@@ -10,7 +10,8 @@
  * transit is read again. beginTime is inclusive; events already delivered (same key, same
  * createdTime) are dropped. Keys are int32 and wrap: they are never compared for order.
  */
-import { Backoff, sleep } from "./backoff";
+import { Backoff, sleep } from "../common/backoff";
+import type { SourceLog, SourceStatus } from "../source/status";
 import type { VsphereConnection } from "./connection";
 import { eventTypeName, type VimEvent } from "./event";
 import { EventPageDecoder, fetchEventPage } from "./event-page";
@@ -24,16 +25,6 @@ import { PositionTracker, type ReaderPosition } from "./position";
 
 export { checkpointOf, type ReaderPosition } from "./position";
 
-export type ReaderStatus =
-  | { state: "connecting" }
-  | { state: "connected"; count: number }
-  | { state: "reconnecting"; reason: string }
-  | { state: "error"; reason: string };
-
-export interface ReaderLog {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
 
 export interface EventReaderOptions {
   connection: VsphereConnection;
@@ -55,10 +46,10 @@ export interface EventReaderOptions {
    * `timeKey` is the sortable form of its createdTime.
    */
   onEvent(event: VimEvent, session: VsphereSession, timeKey: string): void | Promise<void>;
-  onStatus(status: ReaderStatus): void;
+  onStatus(status: SourceStatus): void;
   /** called after every event handed on, with the new position */
   onPosition?(position: ReaderPosition): void;
-  log: ReaderLog;
+  log: SourceLog;
 }
 
 const RECENT_LIMIT = 10_000;
