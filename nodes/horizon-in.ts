@@ -6,7 +6,9 @@
  * factory and "event → message".
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
+import type { CloudEvent } from "../lib/cloudevents/event";
 import {
+  type AuditEvent,
   auditEventToCloudEvent,
   checkpointOf,
   type HorizonCheckpoint,
@@ -18,7 +20,7 @@ import {
   parseHorizonSettings,
   readHorizonCheckpoint,
 } from "../lib/horizon";
-import { fail, message } from "./node-errors";
+import { fail, message as errorText } from "./node-errors";
 import { runSource } from "./source-node";
 
 interface HorizonInDef extends NodeDef {
@@ -28,6 +30,7 @@ interface HorizonInDef extends NodeDef {
   checkpointPeriod: number | string;
   delivery: string;
   maxInFlight: number | string;
+  filter?: string;
 }
 
 interface HorizonCredentials {
@@ -45,7 +48,7 @@ export = function (RED: NodeAPI): void {
     try {
       settings = parseHorizonSettings(config);
     } catch (err) {
-      return fail(node, RED._("horizon-in.errors.invalid-settings", { reason: message(err) }));
+      return fail(node, RED._("horizon-in.errors.invalid-settings", { reason: errorText(err) }));
     }
     const creds = node.credentials ?? {};
     const domain = (creds.domain ?? "").trim();
@@ -55,6 +58,11 @@ export = function (RED: NodeAPI): void {
     const source = settings.baseUrl;
     const client = new HorizonClient({ baseUrl: source, domain, username, password, insecureSSL: settings.insecureSSL });
     let committed: HorizonPositionTracker | undefined;
+    const message = (ev: AuditEvent): { topic: string; payload: CloudEvent } => ({
+      topic: typeof ev.type === "string" ? ev.type : "",
+      payload: auditEventToCloudEvent(ev, source),
+    });
+    const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m) };
 
     runSource<PassedAuditEvent, HorizonCheckpoint>(RED, node, {
       type: "horizon-in",
@@ -79,12 +87,22 @@ export = function (RED: NodeAPI): void {
             committed?.set(pos);
             r.startAt(checkpointOf(pos, source));
           },
-          onEvent: (ev, id) => {
-            const msg = { topic: typeof ev.type === "string" ? ev.type : "", payload: auditEventToCloudEvent(ev, source) };
-            return r.emit(msg, { id, time: ev.time });
-          },
+          onEvent: (ev, id) => r.emit(message(ev), { id, time: ev.time }),
           onStatus: (s) => r.setStatus(s),
-          log: { info: (m) => node.log(m), warn: (m) => node.warn(m) },
+          log,
+        }),
+      filter: config.filter,
+      // the audit events of [from, to], beside the live polling
+      replay: (sink, from, to) =>
+        new HorizonReader({
+          client,
+          position: { time: Date.parse(from), ids: [] },
+          range: { until: Date.parse(to), onEnd: () => sink.end() },
+          onEvent: (ev) => sink.emit(message(ev)),
+          onStatus: (s) => {
+            if (s.state === "reconnecting" || s.state === "error") log.warn(RED._("horizon-in.warnings.replay-retry", { reason: s.reason }));
+          },
+          log,
         }),
       // a catchable error once per distinct failure, not on every retry
       reportFailures: (reason) => RED._("horizon-in.errors.connection", { address: source, reason }),

@@ -6,7 +6,9 @@
  */
 import type { Node, NodeAPI, NodeMessage } from "node-red";
 import type { CheckpointStore } from "../lib/source/checkpointer";
-import { type Delivery, type SourceOutput, type SourceReader, SourceRunner } from "../lib/source/runner";
+import { compileFilter } from "../lib/source/filter";
+import { parseReplayRange } from "../lib/source/control";
+import { type Delivery, type ReplaySink, type SourceOutput, type SourceReader, SourceRunner } from "../lib/source/runner";
 import type { SourceStatus } from "../lib/source/status";
 import { ackSource } from "./ack-hooks";
 import { guardedClose } from "./close";
@@ -40,7 +42,13 @@ export interface SourceNodeSpec<Item, Checkpoint> {
   closeMs: number;
   /** after the runner stopped: release the protocol's resources (`removed`: the node is deleted, not redeployed) */
   release?(removed: boolean): Promise<void>;
+  /** the content filter as configured (an event pattern; empty = every event) */
+  filter?: unknown;
+  /** a replay reader for [from, to] (ISO times) sending through `sink` */
+  replay?(sink: ReplaySink, from: string, to: string): SourceReader;
 }
+
+const ACTIONS = ["pause", "resume", "replay", "cancel", "status"] as const;
 
 /** The flow as a runner's output. */
 function flowOutput(RED: NodeAPI, node: Node, delivery: Delivery, runner: () => SourceRunner<unknown, unknown> | undefined): SourceOutput {
@@ -73,6 +81,12 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
     save: (cp) => context.save(CHECKPOINT_KEY, cp),
   };
 
+  const compiled = compileFilter(spec.filter);
+  if (!compiled.ok) {
+    fail(node, RED._(`${type}.errors.invalid-filter`, { reason: compiled.error }));
+    return undefined;
+  }
+
   let pass: ((item: Item) => () => Checkpoint) | undefined;
   let runner: SourceRunner<Item, Checkpoint>;
   let output: SourceOutput;
@@ -89,6 +103,7 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
       adjust: spec.adjust,
       onFailure: spec.reportFailures === undefined ? undefined : (reason) => node.error(spec.reportFailures!(reason), {}),
       onSaveError: (err) => node.warn(RED._(`${type}.warnings.checkpoint-save`, { reason: message(err) })),
+      filter: compiled.filter,
     });
   } catch (err) {
     fail(node, RED._(`${type}.errors.invalid-settings`, { reason: message(err) }));
@@ -107,10 +122,55 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
     node.error(RED._(`${type}.errors.start`, { reason: message(err) }), {});
   });
 
+  // run-time control (msg.action), as core mqtt-in's dynamic control
+  node.on("input", (msg: NodeMessage & { action?: unknown; from?: unknown; to?: unknown }, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+    try {
+      control(runner, spec, msg, send);
+      done();
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+
   guardedClose(node, spec.closeMs, async (removed) => {
     await runner.stop();
     await spec.release?.(removed);
     node.status({});
   });
   return runner;
+}
+
+/** One control message; throws (a catchable error) for anything invalid. */
+function control<Item, Checkpoint>(
+  runner: SourceRunner<Item, Checkpoint>,
+  spec: SourceNodeSpec<Item, Checkpoint>,
+  msg: { action?: unknown; from?: unknown; to?: unknown },
+  send: (m: NodeMessage) => void,
+): void {
+  const action = msg.action;
+  switch (action) {
+    case "pause":
+      runner.pause();
+      return;
+    case "resume":
+      runner.resume();
+      return;
+    case "status":
+      send({ topic: "status", payload: runner.describe() } as NodeMessage);
+      return;
+    case "cancel":
+      runner.cancelReplay();
+      return;
+    case "replay": {
+      const replay = spec.replay;
+      if (replay === undefined) throw new Error("this node cannot replay");
+      const { from, to } = parseReplayRange(msg.from, msg.to, Date.now());
+      runner.startReplay(from, to, (sink) => replay(sink, from, to));
+      return;
+    }
+    default:
+      throw new Error(
+        `invalid action ${JSON.stringify(action) ?? "undefined"}: msg.action must be one of ${ACTIONS.map((a) => `"${a}"`).join(", ")}`,
+      );
+  }
 }

@@ -7,7 +7,9 @@
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import { readCheckpoint, type VsphereCheckpoint } from "../lib/vsphere/checkpoint";
 import { vsphereCloudEvent, type PayloadEncoding, type VsphereFormat } from "../lib/vsphere/cloudevent";
-import { eventTypeName } from "../lib/vsphere/event";
+import { eventTypeName, type VimEvent } from "../lib/vsphere/event";
+import type { VsphereSession } from "../lib/vsphere/session";
+import type { CloudEvent } from "../lib/cloudevents/event";
 import { EventReader } from "../lib/vsphere/event-reader";
 import { checkpointOf, PositionTracker, type PassedEvent } from "../lib/vsphere/position";
 import type { ConnectionStatus } from "../lib/vsphere/connection";
@@ -16,7 +18,7 @@ import { setUnknownClassLogger } from "../lib/vsphere/event-data";
 import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
 import type { SourceStatus } from "../lib/source/status";
 import type { VsphereConfigNode } from "./vsphere-config-types";
-import { fail, message } from "./node-errors";
+import { fail, message as errorText } from "./node-errors";
 import { runSource } from "./source-node";
 
 interface VcenterInDef extends NodeDef {
@@ -29,6 +31,7 @@ interface VcenterInDef extends NodeDef {
   maxAge: number | string;
   delivery: string;
   maxInFlight: number | string;
+  filter?: string;
 }
 
 export = function (RED: NodeAPI): void {
@@ -41,7 +44,7 @@ export = function (RED: NodeAPI): void {
     try {
       settings = parseSettings(config);
     } catch (err) {
-      return fail(node, RED._("vcenter-in.errors.invalid-settings", { reason: message(err) }));
+      return fail(node, RED._("vcenter-in.errors.invalid-settings", { reason: errorText(err) }));
     }
     if (server === null) return fail(node, RED._("vcenter-in.errors.no-server"));
     const conn = server.connection;
@@ -49,6 +52,16 @@ export = function (RED: NodeAPI): void {
       return fail(node, RED._("vcenter-in.errors.bad-server", { reason: server.configError ?? "" }));
     }
     let closing = false;
+    const message = (ev: VimEvent, session: VsphereSession): { topic: string; payload: CloudEvent } => ({
+      topic: eventTypeName(ev),
+      payload: vsphereCloudEvent(ev, {
+        source: session.sdkUrl,
+        apiVersion: session.content.apiVersion,
+        format: settings.format,
+        encoding: settings.payloadEncoding,
+      }),
+    });
+    const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m) };
 
     const runner = runSource<PassedEvent, VsphereCheckpoint>(RED, node, {
       type: "vcenter-in",
@@ -68,17 +81,25 @@ export = function (RED: NodeAPI): void {
           maxAgeSeconds: settings.maxAge,
           checkpoint,
           onEvent: (ev, session, timeKey) => {
-            const topic = eventTypeName(ev);
-            const payload = vsphereCloudEvent(ev, {
-              source: session.sdkUrl,
-              apiVersion: session.content.apiVersion,
-              format: settings.format,
-              encoding: settings.payloadEncoding,
-            });
-            return r.emit({ topic, payload }, { key: ev.key, createdTime: ev.createdTime, timeKey, type: topic });
+            const msg = message(ev, session);
+            return r.emit(msg, { key: ev.key, createdTime: ev.createdTime, timeKey, type: msg.topic });
           },
           onStatus: (s) => r.setStatus(s),
-          log: { info: (m) => node.log(m), warn: (m) => node.warn(m) },
+          log,
+        }),
+      filter: config.filter,
+      // a second collector over [from, to], beside the live one
+      replay: (sink, from, to) =>
+        new EventReader({
+          connection: conn,
+          eventTypes: settings.eventTypes,
+          maxAgeSeconds: 0,
+          range: { beginTime: from, endTime: to, onEnd: () => sink.end() },
+          onEvent: (ev, session) => sink.emit(message(ev, session)),
+          onStatus: (s) => {
+            if (s.state === "reconnecting" || s.state === "error") log.warn(RED._("vcenter-in.warnings.replay-retry", { reason: s.reason }));
+          },
+          log,
         }),
       // the shared connection's own trouble shows over the reader's state
       adjust: (s: SourceStatus): SourceStatus => {
@@ -122,7 +143,7 @@ export = function (RED: NodeAPI): void {
     const server = id !== "" ? (RED.nodes.getNode(id) as VsphereConfigNode | null) : null;
     eventTypeNames(server?.connection?.currentSession).then(
       (names) => res.json(names),
-      (err: unknown) => res.status(500).json({ error: message(err) }),
+      (err: unknown) => res.status(500).json({ error: errorText(err) }),
     );
   });
 };

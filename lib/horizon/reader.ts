@@ -49,6 +49,11 @@ export interface HorizonReaderOptions {
   loginBackoffMaxMs?: number;
   /** the client clock (tests) */
   now?: () => number;
+  /**
+   * a bounded range instead of the live stream (a replay): start at `position` and stop at
+   * `until` (epoch ms, inclusive), calling `onEnd` once everything up to it is read
+   */
+  range?: { until: number; onEnd(): void };
   /** hand one event on; a returned promise pauses reading until it settles (backpressure) */
   onEvent(event: AuditEvent, id: string): void | Promise<void>;
   /** the starting position when there was none stored (save it: a restart must start there) */
@@ -152,6 +157,10 @@ export class HorizonReader {
         if (!connected || r.emitted > 0) this.opts.onStatus({ state: "connected", count: this.count });
         connected = true;
         if (r.more) continue;
+        if (this.opts.range !== undefined) {
+          this.opts.range.onEnd();
+          break;
+        }
         if (r.emitted > 0) {
           idleStep = 0;
           await sleep(this.pollMs, signal);
@@ -233,7 +242,7 @@ export class HorizonReader {
    */
   private async pollOnce(signal: AbortSignal): Promise<{ emitted: number; more: boolean }> {
     let lo = (this.position.current as HorizonPosition).time;
-    let ceil = this.now() + DAY_MS;
+    let ceil = this.opts.range !== undefined ? Math.min(this.now() + DAY_MS, this.opts.range.until) : this.now() + DAY_MS;
     let hi = ceil;
     let width = 1;
     for (;;) {

@@ -13,6 +13,50 @@ import { type SourceStatus, type StatusView, sourceStatusView } from "./status";
 export type SourceMessage = Record<string, unknown>;
 export type Delivery = "acknowledged" | "sent";
 
+/** Content filter of a source: events whose CloudEvent does not match are not sent (lib/pattern). */
+export interface EventFilter {
+  matches(cloudEvent: unknown): boolean;
+}
+
+/** A replay's time range and what became of it (the `replay-complete` message's payload). */
+export interface ReplayReport {
+  from: string;
+  to: string;
+  /** events sent into the flow */
+  count: number;
+  /** events read but not sent (content filter) */
+  filtered: number;
+  cancelled: boolean;
+  error?: string;
+}
+
+/** Where a replay reader sends: like emit(), marked `msg.replay`; `end` when the range is read. */
+export interface ReplaySink {
+  emit(msg: SourceMessage): Promise<void> | undefined;
+  end(error?: string): void;
+  /** progress for the status */
+  readonly count: number;
+}
+
+/** The runner's state, as the `status` action reports it. */
+export interface RunnerState {
+  state: SourceStatus["state"];
+  /** events read by the live stream since start */
+  count: number;
+  reason?: string;
+  paused: boolean;
+  delivery: Delivery;
+  inFlight: number;
+  /** events not sent because of the content filter */
+  filtered: number;
+  replay: { from: string; to: string; count: number } | null;
+  checkpoint: unknown;
+}
+
+/** The window's marker for replayed events: acknowledged for backpressure, never committed. */
+const REPLAYED: unique symbol = Symbol("replayed");
+type Slot<Item> = Item | typeof REPLAYED;
+
 /** Where the runner sends messages: the flow (nodes/source-node.ts), or a test's array. */
 export interface SourceOutput {
   /** hand a message to the flow, untracked (`delivery: sent`) */
@@ -57,23 +101,31 @@ export interface SourceRunnerOptions<Item, Checkpoint> {
   onSaveError?(err: unknown): void;
   /** same-state status updates at most this often (default 500 ms) */
   statusIntervalMs?: number;
+  /** content filter, matched against `msg.payload` (the CloudEvent) */
+  filter?: EventFilter;
 }
 
 const STATUS_INTERVAL_MS = 500;
 
 export class SourceRunner<Item, Checkpoint> {
   private readonly checkpointer: Checkpointer<Checkpoint>;
-  private readonly window: AckWindow<Item> | undefined;
+  private readonly window: AckWindow<Slot<Item>> | undefined;
   private readonly throttle: Throttle;
   private status: SourceStatus = { state: "connecting" };
   private lastFailure: string | undefined;
   private reader: SourceReader | undefined;
   private stopping = false;
+  private paused = false;
+  private resumeWaiters: (() => void)[] = [];
+  private filteredCount = 0;
+  private replaying: { reader: SourceReader; from: string; to: string; count: number; filtered: number; cancelled: boolean } | undefined;
 
   constructor(private readonly opts: SourceRunnerOptions<Item, Checkpoint>) {
     this.checkpointer = new Checkpointer(opts.store, { periodMs: opts.checkpointPeriodMs, onError: opts.onSaveError });
     if (opts.delivery === "acknowledged") {
-      this.window = new AckWindow<Item>(opts.maxInFlight, (item) => this.checkpointer.update(opts.pass(item)));
+      this.window = new AckWindow<Slot<Item>>(opts.maxInFlight, (item) => {
+        if (item !== REPLAYED) this.checkpointer.update(opts.pass(item));
+      });
     }
     this.throttle = new Throttle(opts.statusIntervalMs ?? STATUS_INTERVAL_MS, () => this.show());
   }
@@ -112,14 +164,155 @@ export class SourceRunner<Item, Checkpoint> {
    * full (the reader waits on it: backpressure, bounded memory). `sent`: it counts as passed now.
    */
   emit(msg: SourceMessage, item: Item): Promise<void> | undefined {
+    if (this.stopping) return undefined; // not checkpointed: read again after the restart
+    if (this.paused) return this.resumed().then(() => this.emit(msg, item));
     const w = this.window;
+    if (this.opts.filter !== undefined && !this.opts.filter.matches(msg.payload)) {
+      // not sent, but handled: the checkpoint moves past it (in stream order)
+      this.filteredCount++;
+      if (w === undefined) this.checkpointer.update(this.opts.pass(item));
+      else w.ack(w.add(item));
+      return undefined;
+    }
     if (w === undefined) {
       this.opts.output.send(msg);
       this.checkpointer.update(this.opts.pass(item));
       return undefined;
     }
-    this.opts.output.sendTracked(msg, w.add(item));
+    return this.track(msg, w, item);
+  }
+
+  /** Send tracked; a send that throws counts as handled (the reader logs it and goes on). */
+  private track(msg: SourceMessage, w: AckWindow<Slot<Item>>, item: Slot<Item>): Promise<void> | undefined {
+    const seq = w.add(item);
+    try {
+      this.opts.output.sendTracked(msg, seq);
+    } catch (err) {
+      w.ack(seq);
+      throw err;
+    }
     return w.room();
+  }
+
+  // ---- run-time control: pause, resume, replay, cancel, status
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Stop sending: the reader waits at its next event (nothing is lost; the event is sent on resume). */
+  pause(): void {
+    if (this.paused || this.stopping) return;
+    this.paused = true;
+    this.throttle.now();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const w = this.resumeWaiters;
+    this.resumeWaiters = [];
+    for (const r of w) r();
+    this.throttle.now();
+  }
+
+  private resumed(): Promise<void> {
+    return new Promise((resolve) => this.resumeWaiters.push(resolve));
+  }
+
+  /** Whether a replay is under way. */
+  get replayActive(): boolean {
+    return this.replaying !== undefined;
+  }
+
+  /**
+   * Re-read [from, to] beside the live stream: `create` builds the protocol's replay reader,
+   * which sends through the given sink. Replayed messages carry `msg.replay = true`, go through
+   * the same in-flight window (backpressure) and never move the checkpoint. When the range is
+   * read (or cancelled, or failed) one `replay-complete` message reports the counts. Throws when
+   * a replay is already under way.
+   */
+  startReplay(from: string, to: string, create: (sink: ReplaySink) => SourceReader): void {
+    if (this.stopping) throw new Error("the node is stopping");
+    if (this.replaying !== undefined) throw new Error(`a replay (${this.replaying.from} to ${this.replaying.to}) is under way; cancel it first`);
+    const r = { reader: undefined as unknown as SourceReader, from, to, count: 0, filtered: 0, cancelled: false };
+    let ended = false;
+    const sink: ReplaySink = {
+      emit: (msg) => {
+        if (ended || this.stopping || this.replaying !== r) return undefined;
+        if (this.paused) return this.resumed().then(() => sink.emit(msg));
+        if (this.opts.filter !== undefined && !this.opts.filter.matches(msg.payload)) {
+          r.filtered++;
+          return undefined;
+        }
+        msg.replay = true;
+        r.count++;
+        this.throttle.request();
+        const w = this.window;
+        if (w === undefined) {
+          this.opts.output.send(msg);
+          return undefined;
+        }
+        return this.track(msg, w, REPLAYED);
+      },
+      end: (error) => {
+        if (ended) return;
+        ended = true;
+        void this.finishReplay(r, error);
+      },
+      get count() {
+        return r.count;
+      },
+    };
+    r.reader = create(sink);
+    this.replaying = r;
+    this.throttle.now();
+    r.reader.start();
+  }
+
+  /** Stop the replay under way (it reports `cancelled`); false when there is none. */
+  cancelReplay(): boolean {
+    const r = this.replaying;
+    if (r === undefined) return false;
+    r.cancelled = true;
+    void this.finishReplay(r, undefined);
+    return true;
+  }
+
+  private async finishReplay(r: NonNullable<SourceRunner<Item, Checkpoint>["replaying"]>, error: string | undefined): Promise<void> {
+    if (this.replaying !== r) return;
+    this.replaying = undefined;
+    this.throttle.now();
+    try {
+      await r.reader.close();
+    } catch {
+      // a replay reader that fails to close is gone anyway
+    }
+    if (this.stopping) return;
+    const report: ReplayReport = { from: r.from, to: r.to, count: r.count, filtered: r.filtered, cancelled: r.cancelled };
+    if (error !== undefined) report.error = error;
+    try {
+      this.opts.output.send({ topic: "replay-complete", payload: report });
+    } catch {
+      // the report is best effort; the replay itself is over
+    }
+  }
+
+  /** What the `status` action reports. */
+  describe(): RunnerState {
+    const s = this.status;
+    const r = this.replaying;
+    return {
+      state: s.state,
+      count: s.state === "connected" ? s.count : 0,
+      ...(s.state === "error" || s.state === "reconnecting" ? { reason: s.reason } : {}),
+      paused: this.paused,
+      delivery: this.opts.delivery,
+      inFlight: this.inFlight,
+      filtered: this.filteredCount,
+      replay: r === undefined ? null : { from: r.from, to: r.to, count: r.count },
+      checkpoint: this.checkpointer.current ?? null,
+    };
   }
 
   /** Every node has finished with message `seq` (called by the output). */
@@ -166,10 +359,16 @@ export class SourceRunner<Item, Checkpoint> {
     if (this.stopping) return;
     this.stopping = true;
     this.throttle.close();
+    // readers waiting for a resume go on and see the stop
+    const waiting = this.resumeWaiters;
+    this.resumeWaiters = [];
+    for (const w of waiting) w();
     this.opts.output.settle();
     this.window?.close();
     try {
-      await this.reader?.close();
+      const r = this.replaying;
+      this.replaying = undefined;
+      await Promise.all([this.reader?.close(), r?.reader.close()]);
     } finally {
       this.opts.output.close();
       await this.checkpointer.close();
@@ -178,6 +377,13 @@ export class SourceRunner<Item, Checkpoint> {
 
   private show(): void {
     const s = this.opts.adjust?.(this.status) ?? this.status;
-    this.opts.show(sourceStatusView(s));
+    const count = this.status.state === "connected" ? this.status.count : 0;
+    if (this.paused) {
+      this.opts.show({ fill: "yellow", shape: "ring", key: "status.paused", params: { count } });
+    } else if (this.replaying !== undefined && s.state === "connected") {
+      this.opts.show({ fill: "blue", shape: "dot", key: "status.replaying", params: { count, replayed: this.replaying.count } });
+    } else {
+      this.opts.show(sourceStatusView(s));
+    }
   }
 }
