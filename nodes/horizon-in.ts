@@ -21,6 +21,7 @@ import {
   readHorizonCheckpoint,
 } from "../lib/horizon";
 import { fail, message as errorText } from "./node-errors";
+import { registerAdminApi } from "./admin-api";
 import { runSource } from "./source-node";
 
 interface HorizonInDef extends NodeDef {
@@ -114,4 +115,5 @@ export = function (RED: NodeAPI): void {
   RED.nodes.registerType<Node<HorizonCredentials>, HorizonInDef, object, HorizonCredentials>("horizon-in", HorizonIn, {
     credentials: { domain: { type: "text" }, username: { type: "text" }, password: { type: "password" } },
   });
+  registerAdminApi(RED);
 };

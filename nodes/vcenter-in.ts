@@ -19,6 +19,7 @@ import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
 import type { SourceStatus } from "../lib/source/status";
 import type { VsphereConfigNode } from "./vsphere-config-types";
 import { fail, message as errorText } from "./node-errors";
+import { registerAdminApi } from "./admin-api";
 import { runSource } from "./source-node";
 
 interface VcenterInDef extends NodeDef {
@@ -132,6 +133,7 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType("vcenter-in", VcenterIn);
+  registerAdminApi(RED);
 
   // events of classes newer than the type catalog are converted through their nearest known
   // base class; say so once per class in Node-RED's log

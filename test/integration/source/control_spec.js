@@ -162,6 +162,24 @@ describe("source runner: control (pause, resume, replay, cancel, status) and con
     nr.status("in1").text.should.match(/filter/i);
   });
 
+  it("the editor validates filters through the runtime's compiler (admin API)", async () => {
+    const ask = async (filter) => {
+      const r = await fetch(`${nr.url}/vmware-events/filter`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ filter }),
+      });
+      r.status.should.equal(200);
+      return r.json();
+    };
+    (await ask('{"data":{"Vm":{"Name":[{"prefix":"prod-"}]}}}')).should.eql({ ok: true });
+    (await ask("")).should.eql({ ok: true });
+    const bad = await ask('{"data":{"Vm":{"Name":"prod"}}}');
+    bad.ok.should.be.false();
+    bad.error.should.match(/data\.Vm\.Name/);
+    (await ask("{oops")).ok.should.be.false();
+  });
+
   it("invalid actions and times are catchable errors; the node keeps streaming", async () => {
     await nr.deploy(vcenterFlow());
     await waitConnected();
