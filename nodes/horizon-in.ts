@@ -93,6 +93,7 @@ export = function (RED: NodeAPI): void {
           log,
         }),
       filter: config.filter,
+      itemTime: (e) => e.time,
       // the audit events of [from, to], beside the live polling
       replay: (sink, from, to) =>
         new HorizonReader({

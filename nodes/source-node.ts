@@ -44,6 +44,8 @@ export interface SourceNodeSpec<Item, Checkpoint> {
   release?(removed: boolean): Promise<void>;
   /** the content filter as configured (an event pattern; empty = every event) */
   filter?: unknown;
+  /** an item's event time, epoch ms (metrics: the lag of the stream and of its checkpoint) */
+  itemTime?(item: Item): number;
   /** a replay reader for [from, to] (ISO times) sending through `sink` */
   replay?(sink: ReplaySink, from: string, to: string): SourceReader;
 }
@@ -104,6 +106,7 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
       onFailure: spec.reportFailures === undefined ? undefined : (reason) => node.error(spec.reportFailures!(reason), {}),
       onSaveError: (err) => node.warn(RED._(`${type}.warnings.checkpoint-save`, { reason: message(err) })),
       filter: compiled.filter,
+      itemTime: spec.itemTime,
     });
   } catch (err) {
     fail(node, RED._(`${type}.errors.invalid-settings`, { reason: message(err) }));

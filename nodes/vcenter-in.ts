@@ -89,6 +89,7 @@ export = function (RED: NodeAPI): void {
           log,
         }),
       filter: config.filter,
+      itemTime: (e) => Date.parse(e.createdTime),
       // a second collector over [from, to], beside the live one
       replay: (sink, from, to) =>
         new EventReader({

@@ -53,6 +53,22 @@ export interface RunnerState {
   checkpoint: unknown;
 }
 
+/**
+ * What a runner reports as it goes (metrics and stats, lib/metrics). Called on the hot path:
+ * implementations only count.
+ */
+export interface SourceObserver {
+  /** an event was handed to the flow; `eventTimeMs` its event time (NaN when unknown) */
+  sent(replayed: boolean, eventTimeMs: number): void;
+  /** an event did not match the content filter (it counts as handled) */
+  filtered(): void;
+  /** every node an event reached has finished with it (`acknowledged`), or it was handed on (`sent`) */
+  committed(eventTimeMs: number): void;
+  /** events in the flow not finished yet */
+  inFlight(n: number): void;
+  status(s: SourceStatus): void;
+}
+
 /** The window's marker for replayed events: acknowledged for backpressure, never committed. */
 const REPLAYED: unique symbol = Symbol("replayed");
 type Slot<Item> = Item | typeof REPLAYED;
@@ -103,6 +119,9 @@ export interface SourceRunnerOptions<Item, Checkpoint> {
   statusIntervalMs?: number;
   /** content filter, matched against `msg.payload` (the CloudEvent) */
   filter?: EventFilter;
+  observer?: SourceObserver;
+  /** an item's event time, epoch ms (for the observer's lag figures) */
+  itemTime?(item: Item): number;
 }
 
 const STATUS_INTERVAL_MS = 500;
@@ -124,7 +143,7 @@ export class SourceRunner<Item, Checkpoint> {
     this.checkpointer = new Checkpointer(opts.store, { periodMs: opts.checkpointPeriodMs, onError: opts.onSaveError });
     if (opts.delivery === "acknowledged") {
       this.window = new AckWindow<Slot<Item>>(opts.maxInFlight, (item) => {
-        if (item !== REPLAYED) this.checkpointer.update(opts.pass(item));
+        if (item !== REPLAYED) this.commit(item);
       });
     }
     this.throttle = new Throttle(opts.statusIntervalMs ?? STATUS_INTERVAL_MS, () => this.show());
@@ -167,19 +186,41 @@ export class SourceRunner<Item, Checkpoint> {
     if (this.stopping) return undefined; // not checkpointed: read again after the restart
     if (this.paused) return this.resumed().then(() => this.emit(msg, item));
     const w = this.window;
+    const obs = this.opts.observer;
     if (this.opts.filter !== undefined && !this.opts.filter.matches(msg.payload)) {
       // not sent, but handled: the checkpoint moves past it (in stream order)
       this.filteredCount++;
-      if (w === undefined) this.checkpointer.update(this.opts.pass(item));
+      obs?.filtered();
+      if (w === undefined) this.commit(item);
       else w.ack(w.add(item));
       return undefined;
     }
     if (w === undefined) {
       this.opts.output.send(msg);
-      this.checkpointer.update(this.opts.pass(item));
+      obs?.sent(false, this.timeOf(item));
+      this.commit(item);
       return undefined;
     }
-    return this.track(msg, w, item);
+    const wait = this.track(msg, w, item);
+    if (obs !== undefined) {
+      obs.sent(false, this.timeOf(item));
+      obs.inFlight(w.inFlight);
+    }
+    return wait;
+  }
+
+  private commit(item: Item): void {
+    this.checkpointer.update(this.opts.pass(item));
+    const obs = this.opts.observer;
+    if (obs !== undefined) {
+      obs.committed(this.timeOf(item));
+      if (this.window !== undefined) obs.inFlight(this.window.inFlight);
+    }
+  }
+
+  private timeOf(item: Item): number {
+    const f = this.opts.itemTime;
+    return f === undefined ? NaN : f(item);
   }
 
   /** Send tracked; a send that throws counts as handled (the reader logs it and goes on). */
@@ -247,6 +288,7 @@ export class SourceRunner<Item, Checkpoint> {
         }
         msg.replay = true;
         r.count++;
+        this.opts.observer?.sent(true, NaN);
         this.throttle.request();
         const w = this.window;
         if (w === undefined) {
@@ -325,6 +367,7 @@ export class SourceRunner<Item, Checkpoint> {
     if (this.stopping) return;
     const changed = s.state !== this.status.state;
     this.status = s;
+    this.opts.observer?.status(s);
     if (s.state === "error" || s.state === "reconnecting") {
       if (s.reason !== this.lastFailure) {
         this.lastFailure = s.reason;
