@@ -10,7 +10,8 @@ import { compileFilter } from "../lib/source/filter";
 import { parseReplayRange } from "../lib/source/control";
 import { type Delivery, type ReplaySink, type SourceOutput, type SourceReader, SourceRunner } from "../lib/source/runner";
 import type { SourceStatus } from "../lib/source/status";
-import { ackSource } from "./ack-hooks";
+import type { SourceLease } from "../lib/source/lease";
+import { ackSource, ackTracker } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
 import { fail, message } from "./node-errors";
@@ -44,6 +45,8 @@ export interface SourceNodeSpec<Item, Checkpoint> {
   release?(removed: boolean): Promise<void>;
   /** the content filter as configured (an event pattern; empty = every event) */
   filter?: unknown;
+  /** high availability: read only while holding this lease */
+  lease?: SourceLease;
   /** an item's event time, epoch ms (metrics: the lag of the stream and of its checkpoint) */
   itemTime?(item: Item): number;
   /** a replay reader for [from, to] (ISO times) sending through `sink` */
@@ -52,19 +55,24 @@ export interface SourceNodeSpec<Item, Checkpoint> {
 
 const ACTIONS = ["pause", "resume", "replay", "cancel", "status"] as const;
 
-/** The flow as a runner's output. */
-function flowOutput(RED: NodeAPI, node: Node, delivery: Delivery, runner: () => SourceRunner<unknown, unknown> | undefined): SourceOutput {
+/** The flow as a runner's output (one per term of reading). */
+function flowOutput(RED: NodeAPI, node: Node, delivery: Delivery, acknowledge: (seq: number) => void): SourceOutput {
   const send = (msg: Record<string, unknown>): void => node.send(msg as NodeMessage);
   if (delivery !== "acknowledged") {
     return { send, sendTracked: send, settle: () => undefined, close: () => undefined };
   }
-  const acks = ackSource(RED, node, { acknowledge: (seq) => runner()?.acknowledge(seq) });
+  const acks = ackSource(RED, node, { acknowledge });
   return {
     send,
     sendTracked: (msg, seq) => acks.send(msg, seq, send),
     settle: () => acks.releasePending(),
     close: () => acks.close(),
   };
+}
+
+/** Acknowledged delivery needs Node-RED's message hooks: fail at construction when there are none. */
+function installAckHooksIfNeeded(RED: NodeAPI, delivery: Delivery): void {
+  if (delivery === "acknowledged") ackTracker(RED);
 }
 
 /** Run a source node on the runner. Returns undefined (and shows why) when it cannot run. */
@@ -89,18 +97,16 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
     return undefined;
   }
 
-  let pass: ((item: Item) => () => Checkpoint) | undefined;
   let runner: SourceRunner<Item, Checkpoint>;
-  let output: SourceOutput;
   try {
-    output = flowOutput(RED, node, settings.delivery, () => runner as SourceRunner<unknown, unknown> | undefined);
+    installAckHooksIfNeeded(RED, settings.delivery);
     runner = new SourceRunner<Item, Checkpoint>({
       store,
       checkpointPeriodMs: settings.checkpointPeriod * 1000,
       delivery: settings.delivery,
       maxInFlight: settings.maxInFlight,
-      pass: (item) => (pass ??= spec.tracker(undefined))(item),
-      output,
+      output: (acknowledge) => flowOutput(RED, node, settings.delivery, acknowledge),
+      lease: spec.lease,
       show: (v) => node.status({ fill: v.fill, shape: v.shape, text: RED._(`${type}.${v.key}`, v.params) }),
       adjust: spec.adjust,
       onFailure: spec.reportFailures === undefined ? undefined : (reason) => node.error(spec.reportFailures!(reason), {}),
@@ -114,13 +120,7 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
   }
   runner.setStatus({ state: "connecting" });
 
-  const start = async (): Promise<void> => {
-    const checkpoint = await runner.load();
-    if (runner.stopped) return;
-    pass = spec.tracker(checkpoint);
-    runner.run(spec.reader(runner, checkpoint));
-  };
-  start().catch((err: unknown) => {
+  runner.begin((checkpoint) => ({ pass: spec.tracker(checkpoint), reader: spec.reader(runner, checkpoint) })).catch((err: unknown) => {
     runner.setStatus({ state: "error", reason: message(err) });
     node.error(RED._(`${type}.errors.start`, { reason: message(err) }), {});
   });

@@ -8,6 +8,7 @@
 import { Throttle } from "../common/throttle";
 import { AckWindow } from "./ack-window";
 import { Checkpointer, type CheckpointStore } from "./checkpointer";
+import type { SourceLease } from "./lease";
 import { type SourceStatus, type StatusView, sourceStatusView } from "./status";
 
 export type SourceMessage = Record<string, unknown>;
@@ -102,11 +103,12 @@ export interface SourceRunnerOptions<Item, Checkpoint> {
   /** events in the flow not yet finished (`acknowledged`); the reader waits when it is reached */
   maxInFlight: number;
   /**
-   * move the committed position past `item` (events arrive here in stream order); returns how
-   * to build the checkpoint there (called only when the checkpoint is written)
+   * the flow, for one term of reading: `acknowledge(seq)` is what it calls when every node has
+   * finished with tracked message `seq`
    */
-  pass(item: Item): () => Checkpoint;
-  output: SourceOutput;
+  output(acknowledge: (seq: number) => void): SourceOutput;
+  /** high availability: read only while holding this lease (lib/source/lease.ts) */
+  lease?: SourceLease;
   /** show a status (the node translates the view's key) */
   show(view: StatusView): void;
   /** adjust a reader's status before it is shown (vcenter-in: its shared connection's state) */
@@ -126,13 +128,39 @@ export interface SourceRunnerOptions<Item, Checkpoint> {
 
 const STATUS_INTERVAL_MS = 500;
 
+/** What a term of reading starts with: the protocol's reader and its committed position. */
+export interface TermStart<Item, Checkpoint> {
+  reader: SourceReader;
+  /**
+   * move the committed position past `item` (events arrive in stream order); returns how to
+   * build the checkpoint there (called only when the checkpoint is written)
+   */
+  pass(item: Item): () => Checkpoint;
+}
+
+/**
+ * One term of reading: from loading the checkpoint to the stop (or, with a lease, to losing it).
+ * A new term starts from the stored checkpoint with a new window, output and reader.
+ */
+interface Term<Item, Checkpoint> {
+  checkpointer: Checkpointer<Checkpoint>;
+  window: AckWindow<Slot<Item>> | undefined;
+  output: SourceOutput;
+  reader: SourceReader | undefined;
+  pass: ((item: Item) => () => Checkpoint) | undefined;
+  over: boolean;
+}
+
 export class SourceRunner<Item, Checkpoint> {
-  private readonly checkpointer: Checkpointer<Checkpoint>;
-  private readonly window: AckWindow<Slot<Item>> | undefined;
+  private term: Term<Item, Checkpoint> | undefined;
+  /** the latest term's output: untracked messages (replay reports) still go out through it */
+  private lastOutput: SourceOutput | undefined;
+  /** sequence numbers go on across terms, so a late completion of an old term's message can never count for a new one */
+  private nextSeq = 1;
+  private readonly abort = new AbortController();
   private readonly throttle: Throttle;
   private status: SourceStatus = { state: "connecting" };
   private lastFailure: string | undefined;
-  private reader: SourceReader | undefined;
   private stopping = false;
   private paused = false;
   private resumeWaiters: (() => void)[] = [];
@@ -140,13 +168,107 @@ export class SourceRunner<Item, Checkpoint> {
   private replaying: { reader: SourceReader; from: string; to: string; count: number; filtered: number; cancelled: boolean } | undefined;
 
   constructor(private readonly opts: SourceRunnerOptions<Item, Checkpoint>) {
-    this.checkpointer = new Checkpointer(opts.store, { periodMs: opts.checkpointPeriodMs, onError: opts.onSaveError });
-    if (opts.delivery === "acknowledged") {
-      this.window = new AckWindow<Slot<Item>>(opts.maxInFlight, (item) => {
-        if (item !== REPLAYED) this.commit(item);
-      });
+    if (opts.delivery === "acknowledged" && (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1)) {
+      throw new Error(`in-flight window must be a whole number ≥ 1 (got ${opts.maxInFlight})`);
     }
     this.throttle = new Throttle(opts.statusIntervalMs ?? STATUS_INTERVAL_MS, () => this.show());
+  }
+
+  private newTerm(): Term<Item, Checkpoint> {
+    const lease = this.opts.lease;
+    const store: CheckpointStore<Checkpoint> =
+      lease === undefined
+        ? this.opts.store
+        : {
+            load: () => this.opts.store.load(),
+            save: async (v) => {
+              if (!(await lease.fencedSave(v))) throw new Error("the checkpoint was not written: this instance no longer holds the lease");
+            },
+          };
+    const term: Term<Item, Checkpoint> = {
+      checkpointer: new Checkpointer(store, { periodMs: this.opts.checkpointPeriodMs, onError: this.opts.onSaveError }),
+      window: undefined,
+      output: undefined as unknown as SourceOutput,
+      reader: undefined,
+      pass: undefined,
+      over: false,
+    };
+    if (this.opts.delivery === "acknowledged") {
+      term.window = new AckWindow<Slot<Item>>(
+        this.opts.maxInFlight,
+        (item) => {
+          if (item !== REPLAYED && !term.over) this.commit(term, item);
+        },
+        this.nextSeq,
+      );
+    }
+    term.output = this.opts.output((seq) => term.window?.ack(seq));
+    this.lastOutput = term.output;
+    return term;
+  }
+
+  /**
+   * Read: (with a lease: wait in standby until this instance holds it;) load the checkpoint,
+   * start the reader `start` builds from it; with a lease, when it is lost, drop the term without
+   * writing its checkpoint and wait again. Resolves once reading has started for good (without
+   * a lease) or the runner stops.
+   */
+  async begin(start: (checkpoint: Checkpoint | undefined) => TermStart<Item, Checkpoint>): Promise<void> {
+    const lease = this.opts.lease;
+    while (!this.stopping) {
+      if (lease !== undefined) {
+        this.setStatus({ state: "standby", holder: "" });
+        const held = await lease.acquire(this.abort.signal, (holder) => this.setStatus({ state: "standby", holder }));
+        if (!held || this.stopping) return;
+        this.setStatus({ state: "connecting" });
+      }
+      const term = this.newTerm();
+      this.term = term;
+      const lost = lease?.lost();
+      const checkpoint = await term.checkpointer.load();
+      if (this.stopping || term.over) return;
+      const t = start(checkpoint);
+      term.reader = t.reader;
+      term.pass = t.pass;
+      term.checkpointer.start();
+      t.reader.start();
+      if (lost === undefined) return;
+      const reason = await Promise.race([lost, this.stoppedPromise()]);
+      if (this.stopping || reason === undefined) return;
+      await this.dropTerm(term, reason);
+    }
+  }
+
+  private stoppedPromise(): Promise<undefined> {
+    return new Promise((resolve) => {
+      if (this.abort.signal.aborted) resolve(undefined);
+      else this.abort.signal.addEventListener("abort", () => resolve(undefined), { once: true });
+    });
+  }
+
+  /**
+   * The lease is lost: stop reading at once, drop what is in flight (no acknowledgement of it
+   * commits), and write no checkpoint: the instance that holds the lease now goes on from the
+   * stored one.
+   */
+  private async dropTerm(term: Term<Item, Checkpoint>, reason: string): Promise<void> {
+    term.over = true;
+    if (this.term === term) this.term = undefined;
+    if (term.window !== undefined) this.nextSeq = term.window.nextSeq;
+    term.checkpointer.abandon();
+    term.window?.close();
+    term.output.close();
+    const r = this.replaying;
+    if (r !== undefined) {
+      r.cancelled = true;
+      void this.finishReplay(r, `the stream's lease was lost: ${reason}`);
+    }
+    try {
+      await term.reader?.close();
+    } catch {
+      // a reader that fails to close is gone anyway
+    }
+    this.setStatus({ state: "standby", holder: "" });
   }
 
   /** Whether stop() has begun (a reader created after it is never started). */
@@ -156,26 +278,15 @@ export class SourceRunner<Item, Checkpoint> {
 
   /** events handed to the flow and not finished yet (`acknowledged`; 0 for `sent`) */
   get inFlight(): number {
-    return this.window?.inFlight ?? 0;
-  }
-
-  /** The stored checkpoint (undefined when there is none). */
-  load(): Promise<Checkpoint | undefined> {
-    return this.checkpointer.load();
+    return this.term?.window?.inFlight ?? 0;
   }
 
   /** The position a reader starts at when none was stored: written at once, so a restart starts there too. */
   startAt(checkpoint: Checkpoint): void {
-    this.checkpointer.set(checkpoint);
-    void this.checkpointer.flush();
-  }
-
-  /** Start reading (unless stop() came first). */
-  run(reader: SourceReader): void {
-    if (this.stopping) return;
-    this.reader = reader;
-    this.checkpointer.start();
-    reader.start();
+    const c = this.term?.checkpointer;
+    if (c === undefined) return;
+    c.set(checkpoint);
+    void c.flush();
   }
 
   /**
@@ -183,25 +294,26 @@ export class SourceRunner<Item, Checkpoint> {
    * full (the reader waits on it: backpressure, bounded memory). `sent`: it counts as passed now.
    */
   emit(msg: SourceMessage, item: Item): Promise<void> | undefined {
-    if (this.stopping) return undefined; // not checkpointed: read again after the restart
-    if (this.paused) return this.resumed().then(() => this.emit(msg, item));
-    const w = this.window;
+    const term = this.term;
+    if (this.stopping || term === undefined) return undefined; // not checkpointed: read again after the restart
+    if (this.paused) return this.resumed().then(() => (this.term === term ? this.emit(msg, item) : undefined));
+    const w = term.window;
     const obs = this.opts.observer;
     if (this.opts.filter !== undefined && !this.opts.filter.matches(msg.payload)) {
       // not sent, but handled: the checkpoint moves past it (in stream order)
       this.filteredCount++;
       obs?.filtered();
-      if (w === undefined) this.commit(item);
+      if (w === undefined) this.commit(term, item);
       else w.ack(w.add(item));
       return undefined;
     }
     if (w === undefined) {
-      this.opts.output.send(msg);
+      term.output.send(msg);
       obs?.sent(false, this.timeOf(item));
-      this.commit(item);
+      this.commit(term, item);
       return undefined;
     }
-    const wait = this.track(msg, w, item);
+    const wait = this.track(term, msg, w, item);
     if (obs !== undefined) {
       obs.sent(false, this.timeOf(item));
       obs.inFlight(w.inFlight);
@@ -209,12 +321,14 @@ export class SourceRunner<Item, Checkpoint> {
     return wait;
   }
 
-  private commit(item: Item): void {
-    this.checkpointer.update(this.opts.pass(item));
+  private commit(term: Term<Item, Checkpoint>, item: Item): void {
+    const pass = term.pass;
+    if (pass === undefined) return;
+    term.checkpointer.update(pass(item));
     const obs = this.opts.observer;
     if (obs !== undefined) {
       obs.committed(this.timeOf(item));
-      if (this.window !== undefined) obs.inFlight(this.window.inFlight);
+      if (term.window !== undefined) obs.inFlight(term.window.inFlight);
     }
   }
 
@@ -224,10 +338,10 @@ export class SourceRunner<Item, Checkpoint> {
   }
 
   /** Send tracked; a send that throws counts as handled (the reader logs it and goes on). */
-  private track(msg: SourceMessage, w: AckWindow<Slot<Item>>, item: Slot<Item>): Promise<void> | undefined {
+  private track(term: Term<Item, Checkpoint>, msg: SourceMessage, w: AckWindow<Slot<Item>>, item: Slot<Item>): Promise<void> | undefined {
     const seq = w.add(item);
     try {
-      this.opts.output.sendTracked(msg, seq);
+      term.output.sendTracked(msg, seq);
     } catch (err) {
       w.ack(seq);
       throw err;
@@ -275,12 +389,14 @@ export class SourceRunner<Item, Checkpoint> {
    */
   startReplay(from: string, to: string, create: (sink: ReplaySink) => SourceReader): void {
     if (this.stopping) throw new Error("the node is stopping");
+    if (this.term === undefined) throw new Error("this instance is not reading the stream (standby)");
     if (this.replaying !== undefined) throw new Error(`a replay (${this.replaying.from} to ${this.replaying.to}) is under way; cancel it first`);
     const r = { reader: undefined as unknown as SourceReader, from, to, count: 0, filtered: 0, cancelled: false };
     let ended = false;
     const sink: ReplaySink = {
       emit: (msg) => {
-        if (ended || this.stopping || this.replaying !== r) return undefined;
+        const term = this.term;
+        if (ended || this.stopping || this.replaying !== r || term === undefined) return undefined;
         if (this.paused) return this.resumed().then(() => sink.emit(msg));
         if (this.opts.filter !== undefined && !this.opts.filter.matches(msg.payload)) {
           r.filtered++;
@@ -290,12 +406,12 @@ export class SourceRunner<Item, Checkpoint> {
         r.count++;
         this.opts.observer?.sent(true, NaN);
         this.throttle.request();
-        const w = this.window;
+        const w = term.window;
         if (w === undefined) {
-          this.opts.output.send(msg);
+          term.output.send(msg);
           return undefined;
         }
-        return this.track(msg, w, REPLAYED);
+        return this.track(term, msg, w, REPLAYED);
       },
       end: (error) => {
         if (ended) return;
@@ -334,7 +450,7 @@ export class SourceRunner<Item, Checkpoint> {
     const report: ReplayReport = { from: r.from, to: r.to, count: r.count, filtered: r.filtered, cancelled: r.cancelled };
     if (error !== undefined) report.error = error;
     try {
-      this.opts.output.send({ topic: "replay-complete", payload: report });
+      this.lastOutput?.send({ topic: "replay-complete", payload: report });
     } catch {
       // the report is best effort; the replay itself is over
     }
@@ -353,13 +469,8 @@ export class SourceRunner<Item, Checkpoint> {
       inFlight: this.inFlight,
       filtered: this.filteredCount,
       replay: r === undefined ? null : { from: r.from, to: r.to, count: r.count },
-      checkpoint: this.checkpointer.current ?? null,
+      checkpoint: this.term?.checkpointer.current ?? null,
     };
-  }
-
-  /** Every node has finished with message `seq` (called by the output). */
-  acknowledge(seq: number): void {
-    this.window?.ack(seq);
   }
 
   /** A reader's (or connection's) status. Same-state updates are throttled; changes show at once. */
@@ -401,20 +512,28 @@ export class SourceRunner<Item, Checkpoint> {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.abort.abort();
     this.throttle.close();
     // readers waiting for a resume go on and see the stop
     const waiting = this.resumeWaiters;
     this.resumeWaiters = [];
     for (const w of waiting) w();
-    this.opts.output.settle();
-    this.window?.close();
+    const term = this.term;
+    const r = this.replaying;
+    this.replaying = undefined;
+    if (term !== undefined) {
+      term.output.settle();
+      term.window?.close();
+    }
     try {
-      const r = this.replaying;
-      this.replaying = undefined;
-      await Promise.all([this.reader?.close(), r?.reader.close()]);
+      await Promise.all([term?.reader?.close(), r?.reader.close()]);
     } finally {
-      this.opts.output.close();
-      await this.checkpointer.close();
+      if (term !== undefined) {
+        term.output.close();
+        await term.checkpointer.close();
+        term.over = true;
+      }
+      await this.opts.lease?.release().catch(() => undefined);
     }
   }
 

@@ -7,7 +7,9 @@ export type SourceStatus =
   | { state: "connecting" }
   | { state: "connected"; count: number }
   | { state: "reconnecting"; reason: string }
-  | { state: "error"; reason: string };
+  | { state: "error"; reason: string }
+  /** another instance holds the stream's lease (high availability); this one waits */
+  | { state: "standby"; holder: string };
 
 /** Where a reader writes its log lines (Node-RED's node log, or a test's array). */
 export interface SourceLog {
@@ -34,6 +36,8 @@ export function sourceStatusView(s: SourceStatus): StatusView {
       return { fill: "yellow", shape: "ring", key: "status.reconnecting", params: { reason: s.reason } };
     case "error":
       return { fill: "red", shape: "ring", key: "status.error", params: { reason: s.reason } };
+    case "standby":
+      return { fill: "yellow", shape: "ring", key: s.holder === "" ? "status.standby-waiting" : "status.standby", params: { holder: s.holder } };
     default:
       return { fill: "yellow", shape: "ring", key: "status.connecting", params: {} };
   }
