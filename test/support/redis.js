@@ -97,7 +97,12 @@ async function startRedis({ port, extraArgs = [], startTimeoutMs = 20000 } = {})
     server.child = child;
     server.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
     server.pid = child.pid;
-    await waitUntilUp(server, startTimeoutMs);
+    try {
+      await waitUntilUp(server, startTimeoutMs);
+    } catch (err) {
+      child.kill("SIGKILL"); // never leave a half-started server behind
+      throw err;
+    }
   }
 
   /** Stops the server (SIGTERM, SIGKILL after 5 s); a paused server is resumed first. */
