@@ -8,10 +8,10 @@
  *     }
  *
  * The export is the factory Node-RED calls with `config` (lib/redis/config.ts); it also carries
- * `leaseFor` / `leasesForStore` (lib/redis/registry.ts) for node code.
+ * `leaseFor` / `leasesForStore` / `leasesForSettings` (lib/redis/registry.ts) for node code.
  */
 import { RedisContextStore } from "./store";
-import { leaseFor, leasesForStore, register, unregister, STORE_MARKER } from "./registry";
+import { leaseFor, leasesForSettings, leasesForStore, register, unregister, STORE_MARKER } from "./registry";
 import type { RedisStoreConfig } from "./config";
 import type { Warn } from "./connection";
 
@@ -31,6 +31,7 @@ const contextRedis = Object.assign(createRedisContextStore, {
   [STORE_MARKER]: true as const,
   leaseFor,
   leasesForStore,
+  leasesForSettings,
   RedisContextStore,
   toString: () => "@event-router/node-red-vmware/context-redis",
 });

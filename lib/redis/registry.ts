@@ -14,7 +14,13 @@ import type { RedisContextStore } from "./store";
 /** Set on the module function so a settings entry can be recognised as this store. */
 export const STORE_MARKER = "isRedisContextStore";
 
-const stores = new Set<RedisContextStore>();
+/**
+ * Process-wide, so node code finds a store created by another copy of this package (settings.js
+ * requiring the installed package while Node-RED loads the nodes from a working tree).
+ */
+const REGISTRY = Symbol.for("@event-router/node-red-vmware/redis-context-stores");
+const holder = globalThis as unknown as Record<symbol, Set<RedisContextStore> | undefined>;
+const stores: Set<RedisContextStore> = (holder[REGISTRY] ??= new Set<RedisContextStore>());
 const factories = new WeakMap<RedisContextStore, LeaseFactory>();
 
 export function register(store: RedisContextStore): void {
@@ -76,4 +82,18 @@ export function leasesForStore(contextStorage: unknown, name?: string): LeaseFac
     entry = typeof dflt === "string" ? all[dflt] : dflt;
   }
   return leaseFor(entry);
+}
+
+/**
+ * As leasesForStore, from Node-RED's settings object (`RED.settings`, whose getter throws for
+ * a setting that is not set) and a node's store name ("" = the default store).
+ */
+export function leasesForSettings(settings: unknown, storeName: string | undefined): LeaseFactory | undefined {
+  let contextStorage: unknown;
+  try {
+    contextStorage = (settings as { contextStorage?: unknown } | undefined)?.contextStorage;
+  } catch {
+    return undefined;
+  }
+  return leasesForStore(contextStorage, storeName);
 }

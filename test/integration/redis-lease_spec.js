@@ -239,6 +239,11 @@ describe("Redis leases (real redis-server)", function () {
     assert.strictEqual(contextRedis.leasesForStore(contextStorage, "unknown"), undefined); // falls back to default: memory
     assert.strictEqual(contextRedis.leasesForStore({ default: "redis", redis: contextStorage.redis }, undefined), f);
     assert.strictEqual(contextRedis.leasesForStore({ redis: contextStorage.redis, file: { module: "localfilesystem" } }, "nope"), f);
+    // from RED.settings, whose getter throws for settings that are not set
+    assert.strictEqual(contextRedis.leasesForSettings({ contextStorage }, "redis"), f);
+    assert.strictEqual(contextRedis.leasesForSettings({ contextStorage }, ""), undefined);
+    const unset = Object.defineProperty({}, "contextStorage", { get: () => { throw new Error("not set"); } });
+    assert.strictEqual(contextRedis.leasesForSettings(unset, "redis"), undefined);
     // a cloned settings object (RED.settings.get clones) still finds it
     const cloned = { redis: { module: contextRedis, config: JSON.parse(JSON.stringify(config)) } };
     assert.strictEqual(contextRedis.leasesForStore(cloned, "redis"), f);
