@@ -180,13 +180,20 @@ export class RedisContextStore {
     return args;
   }
 
-  /** Only top-level keys: one script, no read. */
+  /** Only top-level keys: no read; HSET, or one script when a key is deleted. */
   private writeTopLevel(scope: string, sets: PendingSet[]): Promise<void> {
     const writes = new Map<string, FieldWrite>();
     for (const s of sets) {
       const field = topLevelField(s.parts);
       writes.delete(field); // the last write of a field wins, in its place
       writes.set(field, { text: s.encoded });
+    }
+    const fields = [...writes.entries()];
+    if (fields.every(([, w]) => w.text !== undefined)) {
+      // the common case without a script: HSET of several fields is atomic; the index entry is idempotent
+      const hset = this.connection.send(["HSET", this.hash(scope), ...fields.flatMap(([f, w]) => [f, w.text as string])]);
+      const sadd = this.connection.send(["SADD", this.index(), scope]);
+      return Promise.all([hset, sadd]).then(() => undefined);
     }
     return this.connection.eval(WRITE_FIELDS, [this.hash(scope), this.index()], this.writeArgs(scope, writes)).then(() => undefined);
   }
