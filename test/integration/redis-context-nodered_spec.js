@@ -8,7 +8,6 @@
 const assert = require("node:assert");
 const fs = require("node:fs");
 const path = require("node:path");
-const { execFileSync } = require("node:child_process");
 const { startRedis, requireRedis } = require("../support/redis");
 const { makeUserDir, startProcess } = require("../support/nodered-process");
 
@@ -108,8 +107,9 @@ async function waitForRoutes(dir, urls, nr) {
   }
 }
 
-function redisCli(redis, ...args) {
-  return execFileSync("redis-cli", ["-p", String(redis.port), ...args]).toString().trim();
+async function redisCli(redis, ...args) {
+  const reply = await redis.command(...args);
+  return Array.isArray(reply) ? reply.join("\n") : String(reply);
 }
 
 describe("Redis context store through Node-RED's context API (real Node-RED and redis-server)", function () {
@@ -186,8 +186,8 @@ describe("Redis context store through Node-RED's context API (real Node-RED and 
     assert.match(sync[0].thrown, /asynchronous only/);
     await assert.rejects(ops(dir, "/ops-a", [{ scope: "flow", op: "get", key: "a..b" }]), (err) => err.code === "INVALID_EXPR");
     // where it lives: one hash per scope under the prefix
-    assert.deepStrictEqual(redisCli(redis, "HKEYS", `${PREFIX}:fnA:f1`).split("\n"), ["mine"]);
-    assert.strictEqual(redisCli(redis, "HGET", `${PREFIX}:global`, "g1"), "1");
+    assert.deepStrictEqual((await redisCli(redis, "HKEYS", `${PREFIX}:fnA:f1`)).split("\n"), ["mine"]);
+    assert.strictEqual(await redisCli(redis, "HGET", `${PREFIX}:global`, "g1"), "1");
   });
 
   it("keeps every value across a SIGKILL of Node-RED (no flush interval to lose)", async function () {
@@ -206,12 +206,12 @@ describe("Redis context store through Node-RED's context API (real Node-RED and 
   });
 
   it("removes a deleted node's and a deleted flow's context on redeploy (clean), keeping global", async function () {
-    assert.strictEqual(redisCli(redis, "EXISTS", `${PREFIX}:fnB:f1`), "1");
-    assert.strictEqual(redisCli(redis, "EXISTS", `${PREFIX}:f2`), "1");
+    assert.strictEqual(await redisCli(redis, "EXISTS", `${PREFIX}:fnB:f1`), "1");
+    assert.strictEqual(await redisCli(redis, "EXISTS", `${PREFIX}:f2`), "1");
     const keep = FLOWS.filter((n) => n.id !== "f2" && n.z !== "f2" && !n.id.startsWith("fnB"));
     await nr.deploy(keep);
     const deadline = Date.now() + 20000;
-    while (redisCli(redis, "EXISTS", `${PREFIX}:fnB:f1`) !== "0" || redisCli(redis, "EXISTS", `${PREFIX}:f2`) !== "0") {
+    while ((await redisCli(redis, "EXISTS", `${PREFIX}:fnB:f1`)) !== "0" || (await redisCli(redis, "EXISTS", `${PREFIX}:f2`)) !== "0") {
       if (Date.now() > deadline) throw new Error("clean() did not remove the deleted node's or flow's context");
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -222,7 +222,7 @@ describe("Redis context store through Node-RED's context API (real Node-RED and 
       { scope: "global", op: "keys" },
     ]);
     assert.deepStrictEqual(a, ["node A", true, ["g1", "g2"]]);
-    assert.ok(!redisCli(redis, "SMEMBERS", `${PREFIX}:#scopes`).split("\n").includes("fnB:f1"));
+    assert.ok(!(await redisCli(redis, "SMEMBERS", `${PREFIX}:#scopes`)).split("\n").includes("fnB:f1"));
   });
 
   it("two Node-RED instances writing nested properties of one key at once lose no update", async function () {

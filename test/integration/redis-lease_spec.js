@@ -4,7 +4,7 @@
 // writes that a stale holder cannot make, and losing the lease when Redis cannot confirm it.
 const assert = require("node:assert");
 const path = require("node:path");
-const { spawn, execFileSync } = require("node:child_process");
+const { spawn } = require("node:child_process");
 const { startRedis, requireRedis } = require("../support/redis");
 
 const repoRoot = path.join(__dirname, "..", "..");
@@ -108,7 +108,7 @@ describe("Redis leases (real redis-server)", function () {
     assert.strictEqual(a.held, true);
     assert.strictEqual(b.held, false);
     assert.strictEqual(b.holder, "node-a:1");
-    const lease = execFileSync("redis-cli", ["-p", String(redis.port), "GET", `${store.config.prefix}:n1:f1:lease:checkpoint`]).toString();
+    const lease = await redis.command("GET", `${store.config.prefix}:n1:f1:lease:checkpoint`);
     assert.match(lease, /^node-a:1#[0-9a-f]+/);
     // a gives the lease back on stop: b takes it within its poll interval, not after a full lease
     const started = Date.now();
@@ -131,7 +131,7 @@ describe("Redis leases (real redis-server)", function () {
     assert.deepStrictEqual(await get(store, "n2:f1", "checkpoint"), { key: 41, time: "2026-01-01T00:00:00Z" });
     // another instance takes the lease behind a's back (as after a pause): a's write is refused
     // by the script itself (a still believes it holds the lease) and a loses it at once
-    execFileSync("redis-cli", ["-p", String(redis.port), "SET", `${store.config.prefix}:n2:f1:lease:checkpoint`, "other:9#abc", "PX", "60000"]);
+    await redis.command("SET", `${store.config.prefix}:n2:f1:lease:checkpoint`, "other:9#abc", "PX", "60000");
     assert.strictEqual(a.held, true);
     const lost = once(a, "lost", 1000);
     assert.strictEqual(await a.fencedWrite({ key: 40 }), false);
@@ -146,7 +146,7 @@ describe("Redis leases (real redis-server)", function () {
     const a = leases.create({ scope: "n3:f1", key: "cp", instance: "a" });
     a.start();
     await once(a, "acquired", 5000);
-    execFileSync("redis-cli", ["-p", String(redis.port), "SET", `${store.config.prefix}:n3:f1:lease:cp`, "thief:7#00", "PX", "60000"]);
+    await redis.command("SET", `${store.config.prefix}:n3:f1:lease:cp`, "thief:7#00", "PX", "60000");
     const started = Date.now();
     const [reason, holder] = await once(a, "lost", LEASE_MS, "lost after renewal");
     assert.strictEqual(reason, "taken");

@@ -7,6 +7,7 @@
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const net = require("node:net");
+const { createClient } = require("@redis/client");
 
 const BIN = process.env.REDIS_SERVER || "/usr/bin/redis-server";
 const INSTALL_HINT = "apt-get install redis-server";
@@ -83,7 +84,7 @@ async function waitUntilUp(server, deadlineMs) {
 
 /**
  * Starts redis-server. `extraArgs` are added to the command line (e.g. TLS options).
- * Resolves with { port, url, pid, stop(), restart(), pause(), resume(), log }.
+ * Resolves with { port, url, pid, command(), stop(), restart(), pause(), resume(), log }.
  */
 async function startRedis({ port, extraArgs = [], startTimeoutMs = 20000 } = {}) {
   const server = { port: port ?? (await freePort()), log: [], child: undefined };
@@ -120,6 +121,17 @@ async function startRedis({ port, extraArgs = [], startTimeoutMs = 20000 } = {})
     await server.stop();
     if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     await launch();
+  };
+  /** Runs one command on a fresh connection, e.g. command("HKEYS", "nodered:global"); resolves with the reply. */
+  server.command = async (...args) => {
+    const client = createClient({ url: server.url, socket: { reconnectStrategy: false } });
+    client.on("error", () => undefined);
+    await client.connect();
+    try {
+      return await client.sendCommand(args.map(String));
+    } finally {
+      await client.close();
+    }
   };
   server.pause = () => server.child.kill("SIGSTOP");
   server.resume = () => server.child.kill("SIGCONT");
