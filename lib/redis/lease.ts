@@ -181,6 +181,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
     if (!Array.isArray(reply)) return;
     if (reply[0] === 1) {
       this.holding = true;
+      this.validUntil = 0;
       this.confirm(sent);
       this.setHolder(this.instance);
       this.scheduleRenew(Math.floor(this.leaseMs / 3));
@@ -192,7 +193,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   /** Redis confirmed the lease for leaseMs from `sent` (or later). */
   private confirm(sent: number): void {
-    this.validUntil = sent + this.leaseMs - this.margin;
+    this.validUntil = Math.max(this.validUntil, sent + this.leaseMs - this.margin);
     clearTimeout(this.expiryTimer);
     this.expiryTimer = setTimeout(() => this.checkExpiry(), Math.max(0, this.validUntil - now()) + 1);
   }
@@ -200,7 +201,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   private checkExpiry(): void {
     if (!this.holding) return;
     if (now() < this.validUntil) {
-      this.confirm(this.validUntil - this.leaseMs + this.margin); // a renewal moved it
+      this.confirm(0); // a renewal moved it: wait again
       return;
     }
     this.lose("unconfirmed", undefined);
@@ -211,6 +212,11 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.renewTimer = setTimeout(() => this.renew(), delay);
   }
 
+  /**
+   * Every leaseMs/3 (sooner after a failed attempt), without waiting for an earlier renewal
+   * still in flight: each may take until the lease would expire, since a later answer is useless
+   * and an earlier one, however slow, still keeps the lease.
+   */
   private renew(): void {
     if (!this.holding || !this.running) return;
     if (!this.held) {
@@ -220,21 +226,21 @@ export class Lease extends EventEmitter<LeaseEvents> {
     const sent = now();
     const token = this.token;
     const interval = Math.floor(this.leaseMs / 3);
+    this.scheduleRenew(interval);
     this.store.connection
-      .eval(LEASE_RENEW, [this.redisKey], [token, String(this.leaseMs)], interval)
+      .eval(LEASE_RENEW, [this.redisKey], [token, String(this.leaseMs)], Math.max(50, Math.floor(this.validUntil - sent)))
       .then(
         (reply) => {
           if (!this.holding || token !== this.token) return;
           if (Array.isArray(reply) && reply[0] === 1) {
             if (now() < this.validUntil) this.confirm(sent); // never revive a lease already given up
-            this.scheduleRenew(interval);
             return;
           }
           const other = Array.isArray(reply) && typeof reply[1] === "string" && reply[1] !== "" ? reply[1] : undefined;
           this.lose(other ? "taken" : "expired", tokenInstance(other ?? ""));
         },
         () => {
-          // not confirmed: retry soon; the expiry timer ends the lease if this goes on
+          // not confirmed: try again soon; the expiry timer ends the lease if this goes on
           if (this.holding && token === this.token) this.scheduleRenew(Math.max(50, Math.floor(this.leaseMs / 10)));
         },
       )
