@@ -38,6 +38,7 @@ interface CloudeventInDef extends NodeDef {
   readTimeout: number | string;
   responseTimeout: number | string;
   maxInFlight: number | string;
+  maxBatchSize: number | string;
   allowedOrigins: string;
 }
 
@@ -240,27 +241,48 @@ export = function (RED: NodeAPI): void {
       return { topic: typeof subject === "string" && subject !== "" ? subject : ev.type, payload: ev, http };
     };
 
+    /**
+     * Send events with a token each; the promise settles once the flow has finished with all.
+     * A throw while sending: the event that threw keeps its window entry only while copies of
+     * it already routed are in the flow (its token is let go, so it is acknowledged once they
+     * finish, or at once when none was routed); the events after it are never sent and take no
+     * room; then the throw goes on to the receiver (500).
+     */
+    const sendTracked = (source: AckSource, events: CloudEvent[], info: RequestInfo, first: number, total: number): Promise<FlowOutcome> => {
+      let resolve: (o: FlowOutcome) => void = () => undefined;
+      const outcome = new Promise<FlowOutcome>((r) => (resolve = r));
+      const p: Pending = { remaining: 0, failure: undefined, resolve: (o) => resolve(o) };
+      for (let i = 0; i < events.length; i++) {
+        const s = ++seq;
+        const msg = messageFor(events[i] as CloudEvent, info, first + i, total);
+        inFlight.set(s, p);
+        p.remaining++;
+        try {
+          source.send(node, msg, s);
+        } catch (err) {
+          p.failure = `the flow could not take event ${first + i}: ${message(err)}`;
+          const token = msg[ACK_TOKEN];
+          if (typeof token === "string") source.release(token);
+          throw err;
+        }
+      }
+      return outcome;
+    };
+
     const receiver = new WebhookReceiver({
       settings,
       auth: basicAuthFor(node.credentials?.username, node.credentials?.password),
       onResult,
       delivery: {
         inFlight: () => inFlight.size,
-        deliver: (events, info) => {
+        deliver: (events, info, first, total) => {
           if (acks === undefined) {
-            events.forEach((ev, i) => node.send(messageFor(ev, info, i, events.length) as NodeMessage));
+            // a throw (e.g. while Node-RED clones for a second wire) is answered 500 by the receiver
+            events.forEach((ev, i) => node.send(messageFor(ev, info, first + i, total) as NodeMessage));
             return undefined;
           }
           if (events.length === 0) return Promise.resolve<FlowOutcome>({ ok: true });
-          const source = acks;
-          return new Promise<FlowOutcome>((resolve) => {
-            const p: Pending = { remaining: events.length, failure: undefined, resolve };
-            events.forEach((ev, i) => {
-              const s = ++seq;
-              inFlight.set(s, p);
-              source.send(node, messageFor(ev, info, i, events.length), s);
-            });
-          });
+          return sendTracked(acks, events, info, first, total);
         },
       },
     });

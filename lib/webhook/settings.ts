@@ -16,8 +16,14 @@ export interface WebhookSettings {
   readTimeoutMs: number;
   /** delivery `acknowledged`: answer 504 when the flow has not finished within this time, ms */
   responseTimeoutMs: number;
-  /** delivery `acknowledged`: events in the flow not yet finished, before requests get 429 */
+  /**
+   * Events in the flow at once. Delivery `acknowledged`: events not yet finished, before requests
+   * get 429; a batch must fit in the free room as a whole. Delivery `sent`: the largest batch
+   * taken (a larger one gets 429).
+   */
   maxInFlight: number;
+  /** most events in one batch (a larger batch gets 413) */
+  maxBatchSize: number;
   /** origins allowed by the webhook validation handshake; empty = any (`*`) */
   allowedOrigins: string[];
 }
@@ -28,6 +34,7 @@ export const WEBHOOK_DEFAULTS = {
   readTimeoutMs: 30_000,
   responseTimeoutMs: 30_000,
   maxInFlight: 1000,
+  maxBatchSize: 1000,
 };
 
 /** Largest `maxBodySize` accepted (the runtime holds a whole body in memory). */
@@ -40,6 +47,7 @@ export interface WebhookConfig {
   readTimeout?: unknown;
   responseTimeout?: unknown;
   maxInFlight?: unknown;
+  maxBatchSize?: unknown;
   allowedOrigins?: unknown;
 }
 
@@ -174,6 +182,7 @@ export function parseWebhookSettings(c: WebhookConfig): WebhookSettings {
     readTimeoutMs: seconds("readTimeout", c.readTimeout, WEBHOOK_DEFAULTS.readTimeoutMs, 0.1, 3600),
     responseTimeoutMs: seconds("responseTimeout", c.responseTimeout, WEBHOOK_DEFAULTS.responseTimeoutMs, 0.1, 3600),
     maxInFlight: wholeNumber("maxInFlight", c.maxInFlight, WEBHOOK_DEFAULTS.maxInFlight, 1, 100_000),
+    maxBatchSize: wholeNumber("maxBatchSize", c.maxBatchSize, WEBHOOK_DEFAULTS.maxBatchSize, 1, 100_000),
     allowedOrigins: parseOrigins(c.allowedOrigins),
   };
 }
