@@ -186,3 +186,30 @@ export function parseWebhookSettings(c: WebhookConfig): WebhookSettings {
     allowedOrigins: parseOrigins(c.allowedOrigins),
   };
 }
+
+/** Where a `cloudevent-in` listens: Node-RED's HTTP server (no port), or a port of its own. */
+export interface ListenerSettings {
+  /** undefined: Node-RED's HTTP server (`httpNodeRoot`) */
+  port?: number;
+  /** bind address for a port of its own; undefined = all interfaces */
+  host?: string;
+}
+
+const HOST = /^[A-Za-z0-9.:%_-]{1,253}$/;
+
+/** `port` (empty = Node-RED's server; 1-65535) and `host` (empty = all interfaces; a name or an IP address). */
+export function parseListenerSettings(c: { port?: unknown; host?: unknown }): ListenerSettings {
+  const out: ListenerSettings = {};
+  const p = typeof c.port === "string" ? c.port.trim() : c.port;
+  if (p !== undefined && p !== null && p !== "") out.port = wholeNumber("port", p, 0, 1, 65535);
+  const raw = typeof c.host === "string" ? c.host.trim() : c.host;
+  if (raw !== undefined && raw !== null && raw !== "") {
+    if (typeof raw !== "string") throw new Error("host must be text");
+    let h = raw;
+    if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1); // [::1]
+    if (!HOST.test(h)) throw new Error(`host ${JSON.stringify(c.host)} is not a host name or IP address`);
+    if (out.port === undefined) throw new Error("host needs a port (without a port the endpoint is on Node-RED's HTTP server)");
+    out.host = h;
+  }
+  return out;
+}

@@ -152,6 +152,18 @@ describe('lib/webhook settings', () => {
     should.throws(() => parseWebhookSettings({ path: '/x', responseTimeout: 'soon' }), /responseTimeout/);
   });
 
+  it('parses where an endpoint listens: no port = Node-RED\'s server, a port of its own, a bind address', () => {
+    const { parseListenerSettings } = require('../../dist/lib/webhook');
+    parseListenerSettings({}).should.eql({});
+    parseListenerSettings({ port: '', host: '' }).should.eql({});
+    parseListenerSettings({ port: ' 8080 ' }).should.eql({ port: 8080 });
+    parseListenerSettings({ port: 9000, host: '127.0.0.1' }).should.eql({ port: 9000, host: '127.0.0.1' });
+    parseListenerSettings({ port: 9000, host: '[::1]' }).should.eql({ port: 9000, host: '::1' });
+    for (const bad of [0, 65536, '80a', -1, 1.5]) should.throws(() => parseListenerSettings({ port: bad }), /port/);
+    should.throws(() => parseListenerSettings({ port: 9000, host: 'a b' }), /host/);
+    should.throws(() => parseListenerSettings({ host: '127.0.0.1' }), /host needs a port/);
+  });
+
   it('checks basic auth in constant time, both parts', () => {
     const a = new BasicAuth('user', 'pä ss:word');
     const h = (u, p) => 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64');
@@ -639,5 +651,152 @@ describe('lib/webhook receiver: hostile bodies, throwing flows and batches (issu
     await new Promise((r) => setTimeout(r, 50));
     x.slices.map((sl) => sl.first).should.eql([0, 100]);
     x.r.reserved.should.equal(0);
+  });
+});
+
+describe('lib/webhook ListenerPool: cloudevent-in on a port of its own (issue 16)', function () {
+  this.timeout(20000);
+  const { ListenerPool, ListenError, TlsMismatchError, PathInUseError: PathInUse } = require('../../dist/lib/webhook');
+  const { selfSignedCert } = require('../support/horizon-peer');
+  const https = require('node:https');
+  let pool;
+  afterEach(async () => {
+    if (pool) await pool.closeAll();
+    pool = undefined;
+  });
+  const freePort = () => new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+  const refused = (port) => new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => { s.destroy(); resolve(false); });
+    s.on('error', (e) => resolve(e.code === 'ECONNREFUSED'));
+  });
+
+  it('serves several endpoints on one port by path; 404 elsewhere; closes with the last endpoint', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const a = receiverWith({ path: '/a' });
+    const b = receiverWith({ path: '/b' });
+    const la = pool.acquire({ port, host: '127.0.0.1' }, a.r);
+    const lb = pool.acquire({ port, host: '127.0.0.1' }, b.r);
+    await Promise.all([la.ready, lb.ready]);
+    pool.size.should.equal(1);
+    (await request(`http://127.0.0.1:${port}/a`, { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    (await request(`http://127.0.0.1:${port}/B/`, { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    const other = await request(`http://127.0.0.1:${port}/c`, { headers: CE_HEADERS, body: '' });
+    other.status.should.equal(404);
+    other.json.error.should.match(/no cloudevent-in endpoint/);
+    a.received.length.should.equal(1);
+    b.received.length.should.equal(1);
+    // the same path twice on one port is refused for the second
+    const dup = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/a' }).r);
+    await dup.ready.should.be.rejectedWith(PathInUse);
+    await la.release();
+    (await request(`http://127.0.0.1:${port}/a`, { headers: CE_HEADERS, body: '' })).status.should.equal(404);
+    (await refused(port)).should.be.false();
+    await lb.release();
+    pool.size.should.equal(0);
+    (await refused(port)).should.be.true();
+  });
+
+  it('a port in use rejects ready with ListenError EADDRINUSE (no throw, no crash)', async () => {
+    pool = new ListenerPool();
+    const blocker = net.createServer();
+    await new Promise((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = blocker.address().port;
+    try {
+      const lease = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/a' }).r);
+      const err = await lease.ready.then(() => null, (e) => e);
+      err.should.be.instanceOf(ListenError);
+      err.code.should.equal('EADDRINUSE');
+      err.message.should.match(new RegExp(`port 127.0.0.1:${port} is already in use`));
+      pool.size.should.equal(0);
+      await lease.release();
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('HTTPS with a certificate; another TLS setting on the same port is refused clearly', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const { key, cert } = selfSignedCert();
+    const x = receiverWith({ path: '/secure' });
+    const lease = pool.acquire({ port, host: '127.0.0.1', tls: { id: 'tls-1', key, cert } }, x.r);
+    await lease.ready;
+    const status = await new Promise((resolve, reject) => {
+      const req = https.request(`https://127.0.0.1:${port}/secure`, { method: 'POST', headers: CE_HEADERS, ca: cert, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    status.should.equal(202);
+    x.received.length.should.equal(1);
+    // plain HTTP to the TLS port gets no CloudEvent through
+    const overPlain = await request(`http://127.0.0.1:${port}/secure`, { headers: CE_HEADERS, body: '' }).then((r) => r.status, () => 0);
+    overPlain.should.not.equal(202);
+    const plain = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/plain' }).r);
+    const err = await plain.ready.then(() => null, (e) => e);
+    err.should.be.instanceOf(TlsMismatchError);
+    err.message.should.match(/same TLS setting/);
+    const other = pool.acquire({ port, host: '127.0.0.1', tls: { id: 'tls-2', key, cert } }, receiverWith({ path: '/other' }).r);
+    await other.ready.should.be.rejectedWith(TlsMismatchError);
+    x.received.length.should.equal(1);
+  });
+
+  it('closes within ~2 s with idle keep-alive and busy connections open; 50 acquire/release cycles leave no server or handle', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const x = receiverWith({ path: '/slow', delivery: 'acknowledged', responseTimeout: 60 }, { deliver: () => new Promise(() => {}) });
+    const lease = pool.acquire({ port, host: '127.0.0.1' }, x.r);
+    await lease.ready;
+    const agent = new http.Agent({ keepAlive: true });
+    // an idle keep-alive connection (answered 404) and a busy one (waiting for the flow)
+    await new Promise((resolve) => http.request(`http://127.0.0.1:${port}/nothing`, { method: 'POST', agent }, (res) => { res.resume(); res.on('end', resolve); }).end());
+    const busy = new Promise((resolve) => {
+      const req = http.request(`http://127.0.0.1:${port}/slow`, { method: 'POST', headers: CE_HEADERS, agent: false }, (res) => resolve(res.statusCode));
+      req.on('error', () => resolve('reset'));
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    x.r.close(); // what the node does first: waiting requests get 503
+    await lease.release();
+    (Date.now() - t0).should.be.below(2000);
+    (await busy).should.equal(503);
+    (await refused(port)).should.be.true();
+    agent.destroy();
+    const handles = () => process._getActiveHandles().filter((h) => h instanceof net.Server).length;
+    const before = handles();
+    for (let i = 0; i < 50; i++) {
+      const l = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/r' }).r);
+      await l.ready;
+      if (i % 10 === 0) (await request(`http://127.0.0.1:${port}/r`, { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+      await l.release();
+    }
+    pool.size.should.equal(0);
+    // a closed server leaves the list of active handles a turn of the event loop later
+    for (let t = 0; t < 20 && handles() > before; t++) await new Promise((r) => setTimeout(r, 50));
+    handles().should.equal(before);
+    (await refused(port)).should.be.true();
+  });
+
+  it('a new server for a port waits until the previous one on that port has closed (redeploy)', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const first = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/a' }).r);
+    await first.ready;
+    const closing = first.release();
+    const second = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/a' }).r);
+    await closing;
+    await second.ready;
+    (await request(`http://127.0.0.1:${port}/a`, { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    await second.release();
   });
 });
