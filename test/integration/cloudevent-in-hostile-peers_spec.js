@@ -36,8 +36,11 @@ const CRASH = {
   },
 };
 
-/** Where the endpoints listen: `port` undefined = Node-RED's own HTTP server. */
-const LISTENERS = [{ name: "Node-RED's HTTP server", ownPort: false }];
+/** Where the endpoints listen: Node-RED's HTTP server, or one listener of their own shared by all. */
+const LISTENERS = [
+  { name: "Node-RED's HTTP server", ownPort: false },
+  { name: 'a port of its own', ownPort: true },
+];
 
 function counterNode(id, wires = []) {
   return {
