@@ -280,7 +280,11 @@ export class WebhookReceiver {
           try {
             step();
           } catch (err) {
-            settle(500, `internal error: ${describe(err)}`);
+            try {
+              settle(500, `internal error: ${describe(err)}`);
+            } catch {
+              res.destroy();
+            }
           }
         });
         return;
@@ -315,10 +319,12 @@ export class WebhookReceiver {
       timeoutMs,
     );
     this.closers.add(onClose);
-    outcome.then(
-      (o) => (o.ok ? settle(200) : settle(500, o.reason)),
-      (err: unknown) => settle(500, err instanceof Error ? err.message : String(err)),
-    );
+    outcome
+      .then(
+        (o) => (o.ok ? settle(200) : settle(500, o.reason)),
+        (err: unknown) => settle(500, describe(err)),
+      )
+      .catch(() => res.destroy()); // answering failed: drop the connection, never an unhandled rejection
   }
 
   private handshake(req: IncomingMessage, res: ServerResponse): void {
