@@ -274,7 +274,10 @@ export class WebhookReceiver {
       } catch (err) {
         return settle(500, `the flow could not take event ${first} or one after it: ${describe(err)}`);
       }
-      if (out !== undefined) outcomes.push(out);
+      if (out !== undefined) {
+        out.catch(() => undefined); // a rejection before the last slice is not unhandled (allOutcomes sees it)
+        outcomes.push(out);
+      }
       if (next < total) {
         setImmediate(() => {
           try {

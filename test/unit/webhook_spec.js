@@ -637,6 +637,24 @@ describe('lib/webhook receiver: hostile bodies, throwing flows and batches (issu
     res.json.error.should.equal('dead-lettered');
   });
 
+  it('a slice whose outcome rejects before the last slice is sent: 500, and no unhandled rejection', async () => {
+    const unhandled = [];
+    const onUnhandled = (e) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const x = await setup({ delivery: 'acknowledged', maxBodySize: '4mb', maxBatchSize: 5000, maxInFlight: 5000 }, {
+        deliver: (events, info, first) => (first === 0 ? Promise.reject(new Error('first slice failed')) : Promise.resolve({ ok: true })),
+      });
+      const res = await request(x.url, { headers: BATCH, body: batchOf(250) });
+      res.status.should.equal(500);
+      res.json.error.should.equal('first slice failed');
+      await new Promise((r) => setTimeout(r, 20));
+      unhandled.should.eql([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('a close between slices answers 503 and sends no further slice; events reserved by it no longer count', async () => {
     let x;
     x = await setup({ delivery: 'acknowledged', maxBodySize: '4mb', maxBatchSize: 5000, maxInFlight: 5000 }, {
