@@ -7,8 +7,8 @@
  * one- or two-argument handler never completes messages, so its copy counts as finished once its
  * handler has run (postReceive). See docs/decisions/0004-acknowledged-delivery.md.
  */
-import type { Node, NodeAPI, NodeMessage } from "node-red";
-import { ACK_TOKEN, type AckListener, type AckSource as AckSourceOfTracker, AckTracker } from "../lib/source/ack-tracker";
+import type { Node, NodeAPI } from "node-red";
+import { ACK_TOKEN, type AckListener, type AckSource, AckTracker } from "../lib/source/ack-tracker";
 
 export { ACK_TOKEN };
 
@@ -32,8 +32,8 @@ interface Events {
   on(name: string, fn: (ev: StoppingEvent) => void): void;
 }
 
-/** one tracker per process, as the hooks were installed once (hook names are unique per runtime) */
-let tracker: AckTracker | undefined;
+/** one tracker per hook registry (a runtime's RED.hooks), its hooks installed once */
+const trackers = new WeakMap<object, AckTracker>();
 
 /**
  * Whether a node completes messages with done(): Node-RED counts its three-argument input
@@ -63,7 +63,7 @@ function guarded(fn: (ev: HookEvent) => void): (ev: HookEvent) => void {
  * they are replayed after the restart. A source that keeps running (a partial deploy that leaves
  * it alone) goes on counting.
  */
-function stoppingSources(ev: StoppingEvent): (s: AckSourceOfTracker) => boolean {
+function stoppingSources(ev: StoppingEvent): (s: AckSource) => boolean {
   if (ev.type === undefined || ev.type === "full" || ev.type === "reload") return () => true;
   const stopping = new Set<string>();
   for (const key of ["changed", "removed"]) {
@@ -73,11 +73,12 @@ function stoppingSources(ev: StoppingEvent): (s: AckSourceOfTracker) => boolean 
   return (s) => stopping.has(s.id) || (s.flowId !== undefined && stopping.has(s.flowId));
 }
 
-/** The process' tracker, its hooks installed on first use. Throws without message hooks (Node-RED < 2). */
+/** The runtime's tracker, its hooks installed on first use. Throws without message hooks (Node-RED < 2). */
 export function ackTracker(RED: NodeAPI): AckTracker {
-  if (tracker !== undefined) return tracker;
   const hooks = (RED as unknown as { hooks?: Hooks }).hooks;
-  if (hooks === undefined) throw new Error("this Node-RED has no message hooks (needs 2.0 or later)");
+  if (hooks === undefined || hooks === null) throw new Error("this Node-RED has no message hooks (needs 2.0 or later)");
+  const existing = trackers.get(hooks);
+  if (existing !== undefined) return existing;
   const t = new AckTracker();
   const events = (RED as unknown as { events?: Events }).events;
   events?.on("flows:stopping", (ev) => {
@@ -91,34 +92,11 @@ export function ackTracker(RED: NodeAPI): AckTracker {
   hooks.add("onReceive.vmwareEventAck", guarded((ev) => t.received(ev.msg)));
   hooks.add("postReceive.vmwareEventAck", guarded((ev) => t.handled(ev.msg, callsDone(ev.destination?.node))));
   hooks.add("onComplete.vmwareEventAck", guarded((ev) => t.completed(ev.msg, callsDone(ev.node?.node), ev.error)));
-  tracker = t;
+  trackers.set(hooks, t);
   return t;
 }
 
 /** A node's source of tracked messages. */
-export function ackSource(RED: NodeAPI, node: Node, listener: AckListener): AckSourceOfTracker {
+export function ackSource(RED: NodeAPI, node: Node, listener: AckListener): AckSource {
   return ackTracker(RED).source(node.id, (node as Node & { z?: string }).z, listener);
-}
-
-/** @deprecated transitional: cloudevent-in's former interface, until it moves to ackSource() */
-export function installAckHooks(RED: NodeAPI): void {
-  ackTracker(RED);
-}
-
-/** @deprecated transitional: cloudevent-in's former interface, until it moves to ackSource() */
-export class AckSource {
-  private readonly source: AckSourceOfTracker;
-  constructor(id: string, flowId: string | undefined, ack: (seq: number) => void) {
-    if (tracker === undefined) throw new Error("acknowledgement hooks are not installed");
-    this.source = tracker.source(id, flowId, { acknowledge: ack });
-  }
-  send(node: Node, msg: Record<string, unknown>, seq: number): void {
-    this.source.send(msg, seq, (m) => node.send(m as NodeMessage));
-  }
-  releasePending(): void {
-    this.source.releasePending();
-  }
-  close(): void {
-    this.source.close();
-  }
 }

@@ -36,7 +36,8 @@ import {
   collidesWithEditor,
   parseWebhookSettings,
 } from "../lib/webhook";
-import { ACK_TOKEN, AckSource, installAckHooks } from "./ack-hooks";
+import type { AckSource } from "../lib/source/ack-tracker";
+import { ackSource } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { fail, message } from "./node-errors";
 
@@ -77,55 +78,6 @@ const listeners = new ListenerPool();
 
 /** one dispatcher per HTTP app (a runtime loaded twice in one process gets its own) */
 const registries = new WeakMap<object, WebhookRegistry>();
-
-/** node id -> mark the event with this sequence number failed */
-const failureMarks = new Map<string, (seq: number, reason: string) => void>();
-let failureHooksInstalled = false;
-
-interface HookEvent {
-  msg?: unknown;
-  error?: unknown;
-}
-
-interface Hooks {
-  add(name: string, fn: (ev: HookEvent) => void): void;
-}
-
-function markFailed(msg: unknown, reason: () => string): void {
-  if (msg === null || typeof msg !== "object") return;
-  const token = (msg as Record<string, unknown>)[ACK_TOKEN];
-  if (typeof token !== "string") return;
-  const colon = token.lastIndexOf(":");
-  const mark = failureMarks.get(token.slice(0, colon));
-  if (mark === undefined) return;
-  try {
-    mark(Number(token.slice(colon + 1)), reason());
-  } catch {
-    // never disturb the flow
-  }
-}
-
-function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  if (e !== null && typeof e === "object" && typeof (e as { message?: unknown }).message === "string") {
-    return (e as { message: string }).message;
-  }
-  return String(e);
-}
-
-function installFailureHooks(RED: NodeAPI): void {
-  if (failureHooksInstalled) return;
-  const hooks = (RED as unknown as { hooks?: Hooks }).hooks;
-  if (hooks === undefined) throw new Error("this Node-RED has no message hooks (needs 2.0 or later)");
-  hooks.add("onComplete.cloudeventInOutcome", (ev) => {
-    if (ev.error !== undefined && ev.error !== null && ev.error !== false) markFailed(ev.msg, () => describeError(ev.error));
-  });
-  hooks.add("preDeliver.cloudeventInOutcome", (ev) => {
-    const m = ev.msg as { error?: unknown } | undefined;
-    if (m !== undefined && m !== null && m.error !== undefined && m.error !== null) markFailed(m, () => describeError(m.error));
-  });
-  failureHooksInstalled = true;
-}
 
 /** `settings.httpNodeMiddleware` (a function or a list), as Node-RED's `http in` applies it. */
 function nodeMiddleware(RED: NodeAPI): Middleware[] {
@@ -256,27 +208,24 @@ export = function (RED: NodeAPI): void {
     let acks: AckSource | undefined;
     if (settings.delivery === "acknowledged") {
       try {
-        installAckHooks(RED);
-        installFailureHooks(RED);
+        acks = ackSource(RED, node, {
+          acknowledge: (s: number) => {
+            const p = inFlight.get(s);
+            if (p === undefined) return;
+            inFlight.delete(s);
+            p.remaining--;
+            if (p.remaining === 0) p.resolve(p.failure === undefined ? { ok: true } : { ok: false, reason: p.failure });
+          },
+          // a node failed the event (done(err)) or a copy carrying msg.error was routed (a
+          // sink's dead letter, a Catch node): the answer is 500, so the sender retries
+          fail: (s: number, reason: string) => {
+            const p = inFlight.get(s);
+            if (p !== undefined && p.failure === undefined) p.failure = reason;
+          },
+        });
       } catch (err) {
         return fail(node, RED._("cloudevent-in.errors.invalid-settings", { reason: message(err) }));
       }
-      acks = new AckSource(node.id, (node as Node & { z?: string }).z, (s: number) => {
-        const p = inFlight.get(s);
-        if (p === undefined) return;
-        // a failure mark for this event may come later in the same hook chain (onComplete with
-        // an error): decide after it, and keep the entry until then so the mark finds it
-        setImmediate(() => {
-          if (inFlight.get(s) !== p) return; // closed meanwhile
-          inFlight.delete(s);
-          p.remaining--;
-          if (p.remaining === 0) p.resolve(p.failure === undefined ? { ok: true } : { ok: false, reason: p.failure });
-        });
-      });
-      failureMarks.set(node.id, (s, reason) => {
-        const p = inFlight.get(s);
-        if (p !== undefined && p.failure === undefined) p.failure = reason;
-      });
     }
 
     const messageFor = (ev: CloudEvent, info: RequestInfo, index: number, size: number): Record<string, unknown> => {
@@ -302,11 +251,10 @@ export = function (RED: NodeAPI): void {
         inFlight.set(s, p);
         p.remaining++;
         try {
-          source.send(node, msg, s);
+          source.send(msg, s, (m) => node.send(m as NodeMessage));
         } catch (err) {
+          // the source let go of its hold: the event is acknowledged once copies already routed finish
           p.failure = `the flow could not take event ${first + i}: ${message(err)}`;
-          const token = msg[ACK_TOKEN];
-          if (typeof token === "string") source.release(token);
           throw err;
         }
       }
@@ -333,7 +281,6 @@ export = function (RED: NodeAPI): void {
 
     const stopTracking = (): void => {
       acks?.close();
-      failureMarks.delete(node.id);
     };
     let lease: ListenerLease | undefined;
     if (ownPort === undefined) {
@@ -380,7 +327,6 @@ export = function (RED: NodeAPI): void {
       const released = lease?.release(); // own port: the listener closes with its last endpoint
       acks?.releasePending();
       acks?.close();
-      failureMarks.delete(node.id);
       inFlight.clear();
       node.status({});
       await released;

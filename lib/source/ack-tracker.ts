@@ -98,10 +98,6 @@ export class AckTracker {
     this.counts.set(token, n);
   }
 
-  /** @internal */ drop(token: string): void {
-    this.counts.delete(token);
-  }
-
   /** @internal */ add(token: string, delta: number): void {
     const n = (this.counts.get(token) ?? 0) + delta;
     if (n > 0) {
@@ -183,7 +179,7 @@ export class AckSource {
   /**
    * Send a tracked message: put token `seq` on it, hold it while `send` routes it, and let go of
    * the hold once the send has been routed (at once when the routing hook already ran inside
-   * `send`, else after this turn). A throw from `send` takes the hold back and is rethrown.
+   * `send`, else after this turn). A throw from `send` lets go of the hold and is rethrown.
    */
   send(msg: Record<string, unknown>, seq: number, send: (msg: Record<string, unknown>) => void): void {
     const token = `${this.id}:${seq}`;
@@ -192,7 +188,10 @@ export class AckSource {
     try {
       send(msg);
     } catch (err) {
-      this.tracker.drop(token); // the flow never had it: forget it without acknowledging
+      // let go of the hold: copies already routed still count, and once they are finished (at
+      // once when none was routed) the message is acknowledged: it never stalls a window
+      this.pending = this.pending.filter((t) => t !== token);
+      if (this.tracker.count(token) !== undefined) this.tracker.add(token, -1);
       throw err;
     }
     if (!this.releaseIfRouted(token) && this.pending.push(token) === 1) setImmediate(() => this.releasePending());

@@ -178,14 +178,26 @@ describe("source: acknowledgement hooks", () => {
     tracker.size.should.equal(before);
   });
 
-  it("a send that throws takes its hold back and tells nobody", () => {
+  it("a send that throws lets go of its hold: acknowledged at once when nothing was routed, else once the routed copies finish", () => {
     const { s, acked } = source();
     const before = tracker.size;
     (() => s.send({ payload: 1 }, 1, () => {
       throw new RangeError("Maximum call stack size exceeded");
     })).should.throw(RangeError);
     tracker.size.should.equal(before);
-    acked.should.eql([]);
+    acked.should.eql([1]);
+    // routed to the first wire, then the clone for the second wire throws
+    let first;
+    (() => s.send({ payload: 2 }, 2, (m) => {
+      first = m;
+      RED.fire("preDeliver", { msg: m, destination: { node: doneNode } });
+      throw new RangeError("Maximum call stack size exceeded");
+    })).should.throw(RangeError);
+    acked.should.eql([1]);
+    deliver(first, doneNode);
+    RED.fire("onComplete", { msg: first, node: { node: doneNode } });
+    acked.should.eql([1, 2]);
+    tracker.size.should.equal(before);
     s.close();
   });
 

@@ -29,8 +29,10 @@ function runner(opts = {}) {
     checkpointPeriodMs: 0,
     delivery: opts.delivery ?? "acknowledged",
     maxInFlight: opts.maxInFlight ?? 3,
-    pass: (item) => () => ({ last: item }),
-    output,
+    output: (ack) => {
+      output.ack = ack;
+      return output;
+    },
     show: (v) => views.push(v),
     onFailure: (reason) => failures.push(reason),
     statusIntervalMs: opts.statusIntervalMs ?? 50,
@@ -38,9 +40,15 @@ function runner(opts = {}) {
   return { r, output, store, views, failures };
 }
 
+/** start reading with a fake reader; the committed position is the item itself */
+async function begin(r, reader = { start() {}, async close() {} }) {
+  await r.begin(() => ({ reader, pass: (item) => () => ({ last: item }) }));
+}
+
 describe("source: runner", () => {
   it("sent: hands each message on and moves the checkpoint with it", async () => {
     const { r, output, store } = runner({ delivery: "sent" });
+    await begin(r);
     (r.emit({ payload: 1 }, 1) === undefined).should.be.true();
     r.emit({ payload: 2 }, 2);
     output.sent.map((m) => m.payload).should.eql([1, 2]);
@@ -50,6 +58,7 @@ describe("source: runner", () => {
 
   it("acknowledged: the checkpoint follows the contiguous acknowledged prefix; a full window makes the reader wait", async () => {
     const { r, output, store } = runner({ maxInFlight: 2 });
+    await begin(r);
     (r.emit({ payload: "a" }, "a") === undefined).should.be.true();
     const wait = r.emit({ payload: "b" }, "b");
     wait.should.be.instanceOf(Promise);
@@ -57,10 +66,10 @@ describe("source: runner", () => {
     const [[, s1], [, s2]] = output.tracked;
     let resumed = false;
     wait.then(() => (resumed = true));
-    r.acknowledge(s2); // out of order: nothing commits yet
+    output.ack(s2); // out of order: nothing commits yet
     await new Promise((res) => setImmediate(res));
     resumed.should.be.false();
-    r.acknowledge(s1);
+    output.ack(s1);
     await new Promise((res) => setImmediate(res));
     resumed.should.be.true();
     await r.stop();
@@ -78,17 +87,17 @@ describe("source: runner", () => {
       return origSave(v);
     };
     const { r } = runner({ output, store, maxInFlight: 1 });
-    r.run({ start: () => output.log.push("reader.start"), close: async () => output.log.push("reader.close") });
+    await begin(r, { start: () => output.log.push("reader.start"), close: async () => output.log.push("reader.close") });
     r.emit({ payload: 1 }, 1);
     const wait = r.emit({ payload: 2 }, 2); // window full
     const [[, s1]] = output.tracked;
-    r.acknowledge(s1);
+    output.ack(s1);
     await r.stop();
     await wait; // a reader waiting for room is let go by the stop
     output.log.should.eql(["reader.start", "settle", "reader.close", "output.close", "save"]);
     saves.should.eql([{ last: 1 }]);
     // nothing commits after the stop
-    r.acknowledge(output.tracked[1][1]);
+    output.ack(output.tracked[1][1]);
     store.value.should.eql({ last: 1 });
   });
 
@@ -96,7 +105,7 @@ describe("source: runner", () => {
     const { r } = runner();
     await r.stop();
     let started = false;
-    r.run({ start: () => (started = true), close: async () => undefined });
+    await begin(r, { start: () => (started = true), close: async () => undefined });
     started.should.be.false();
     r.stopped.should.be.true();
   });
@@ -125,6 +134,7 @@ describe("source: runner", () => {
 
   it("writes a starting position at once (a reader that started without a stored one)", async () => {
     const { r, store } = runner();
+    await begin(r);
     r.startAt({ last: "start" });
     await new Promise((res) => setTimeout(res, 10));
     store.value.should.eql({ last: "start" });
