@@ -4,8 +4,8 @@
  * test an EventBridge rule against events, encode and decode CloudEvents over HTTP, convert
  * vSphere SOAP events the way VEBA does.
  */
-export { compilePattern, InvalidPatternError } from "./eventbridge/pattern";
-export type { CompiledPattern, EventPattern } from "./eventbridge/pattern";
+export { compilePattern, InvalidPatternError } from "./pattern";
+export type { CompiledPattern, EventPattern } from "./pattern";
 export * as cloudevents from "./cloudevents";
 export { eventToJson, eventToJsonString, eventToXml } from "./vsphere/event-data";
 export { parseXml } from "./vsphere/xml";
