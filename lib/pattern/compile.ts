@@ -27,9 +27,13 @@
  *   only that element counts.
  * - Events are read as JSON.stringify would write them: plain objects as they are, other
  *   objects through `toJSON()` when they have one (Date, CloudEvent classes), `undefined`
- *   and functions as absent. Keys containing dots in the *event* are not split (event-ruler
- *   would also match `{"state.status": …}` against `state → status`; its README says not to
- *   rely on that).
+ *   and functions as absent.
+ * - Keys containing dots in the *event* are field paths too, as in event-ruler (which joins
+ *   every path with "."): `{"state.status": "x"}` is `state → status`, and when an event has
+ *   both spellings both values count (an object under both merges key by key; other values
+ *   become a list, so array consistency treats them as separate elements).
+ * - IPv4 literals are read with leading zeros as decimal octets (`010.000.000.005` is
+ *   10.0.0.5), in `cidr` and in exact IP values alike (lib/pattern/cidr.ts).
  *
  * Evaluation: the pattern is compiled twice. A direct evaluator walks the pattern as written
  * ($or unexpanded) and answers in three-valued logic; it is exact as long as no array sits
@@ -40,8 +44,8 @@
 
 import { InvalidPatternError } from "./errors";
 import { countCombinations, expand, MAX_OR_COMBINATIONS } from "./expand";
-import { jsonView } from "./event-view";
-import { compileFastObject, UNKNOWN, YES } from "./fast-path";
+import { jsonView, undotted } from "./event-view";
+import { compileFastEntry, UNKNOWN, YES } from "./fast-path";
 import { parsePatternJson, patternFromValue, type JNode } from "./json";
 import { Fail, parseTree } from "./parse";
 import type { PObject } from "./conditions";
@@ -108,13 +112,13 @@ export function compilePattern(pattern: EventPattern | object, options: CompileO
           for (let i = 0; i < matchers.length; i++) if (matchers[i](ev)) return true;
           return false;
         };
-  const fast = expansion.overrides || options.evaluation === "expanded" ? undefined : compileFastObject(root);
+  const fast = expansion.overrides || options.evaluation === "expanded" ? undefined : compileFastEntry(root);
   const matchRoot: ValueMatcher =
     fast === undefined
-      ? exact
+      ? (ev) => exact(undotted(ev))
       : (ev) => {
           const r = fast(ev as object);
-          return r === UNKNOWN ? exact(ev) : r === YES;
+          return r === UNKNOWN ? exact(undotted(ev)) : r === YES;
         };
 
   return {

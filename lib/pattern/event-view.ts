@@ -97,3 +97,106 @@ export function leafValueMatches(test: (v: unknown) => boolean, v: unknown): boo
   if (j === v || (typeof j === "object" && j !== null && !Array.isArray(j))) return false; // an object: no leaf here
   return Array.isArray(j) ? anyLeaf(test, j) : test(j);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Event keys containing dots. event-ruler flattens an event into field paths joined with ".",
+// so `{"a.b": "x"}` and `{"a": {"b": "x"}}` are the same field `a.b` (and both values count
+// when an event has both spellings). The evaluators walk objects key by key, so an event with
+// such keys is first rewritten into the nested spelling.
+
+/** does the object have an enumerable key containing a dot? */
+export function hasDottedKey(o: object): boolean {
+  for (const k in o) if (k.indexOf(".") !== -1) return true;
+  return false;
+}
+
+const isAbsent = (v: unknown): boolean => v === undefined || typeof v === "function" || typeof v === "symbol";
+
+function asList(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [v];
+}
+
+/** two values at the same field path: objects merge key by key, anything else becomes a list */
+function mergeValues(a: unknown, b: unknown): unknown {
+  const plainA = typeof a === "object" && a !== null && !Array.isArray(a);
+  const plainB = typeof b === "object" && b !== null && !Array.isArray(b);
+  if (!plainA || !plainB) return [...asList(a), ...asList(b)];
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const src of [a, b]) {
+    for (const k of Object.keys(src)) {
+      const v = (src as Record<string, unknown>)[k];
+      if (isAbsent(v)) continue;
+      out[k] = hasOwn.call(out, k) ? mergeValues(out[k], v) : v;
+    }
+  }
+  return out;
+}
+
+function undottedArray(arr: unknown[]): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < arr.length; i++) {
+    const e = arr[i];
+    const n = rewrite(e);
+    if (n !== e && out === undefined) out = arr.slice(0, i);
+    if (out !== undefined) out.push(n);
+  }
+  return out ?? arr;
+}
+
+function undottedObject(o: object): object {
+  let changed = false;
+  const keys = Object.keys(o);
+  const vals = new Array<unknown>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const v = (o as Record<string, unknown>)[keys[i]];
+    const n = rewrite(v);
+    vals[i] = n;
+    if (n !== v || keys[i].indexOf(".") !== -1) changed = true;
+  }
+  if (!changed) return o;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    let v = vals[i];
+    if (isAbsent(v)) continue;
+    const segs = keys[i].split(".");
+    for (let s = segs.length - 1; s > 0; s--) {
+      const wrap = Object.create(null) as Record<string, unknown>;
+      wrap[segs[s]] = v;
+      v = wrap;
+    }
+    const k = segs[0];
+    out[k] = hasOwn.call(out, k) ? mergeValues(out[k], v) : v;
+  }
+  return out;
+}
+
+/**
+ * The value with every dotted key split into nested objects (the value itself when it has
+ * none anywhere). Objects are read through their JSON view.
+ */
+export function undotted(v: unknown): unknown {
+  return anyDottedKey(v) ? rewrite(v) : v;
+}
+
+function rewrite(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return undottedArray(v);
+  const j = jsonView(v);
+  if (typeof j !== "object" || j === null) return j;
+  return Array.isArray(j) ? undottedArray(j) : undottedObject(j);
+}
+
+/** is there a dotted key anywhere in the value? (no allocation for plain data) */
+function anyDottedKey(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (anyDottedKey(v[i])) return true;
+    return false;
+  }
+  const j = jsonView(v);
+  if (j !== v) return anyDottedKey(j);
+  for (const k in v) {
+    if (k.indexOf(".") !== -1 || anyDottedKey((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}

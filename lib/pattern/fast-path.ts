@@ -10,7 +10,7 @@
  */
 
 import type { PObject } from "./conditions";
-import { isLeafy, jsonView, leafValueMatches, makeGetter } from "./event-view";
+import { hasDottedKey, isLeafy, jsonView, leafValueMatches, makeGetter } from "./event-view";
 
 export const NO = 0;
 export const YES = 1;
@@ -30,13 +30,13 @@ function walk(o: object, segs: string[], gets: Array<(o: object) => unknown>): u
     if (Array.isArray(v)) return UNKNOWN_VALUE;
     const j = jsonView(v);
     if (typeof j !== "object" || j === null) return undefined;
-    if (Array.isArray(j)) return UNKNOWN_VALUE;
+    if (Array.isArray(j) || hasDottedKey(j)) return UNKNOWN_VALUE;
     v = gets[i](j);
   }
   return v;
 }
 
-export function compileFastObject(obj: PObject): FastCheck {
+function compileFastObject(obj: PObject): FastCheck {
   const leafChecks: FastCheck[] = [];
   const objChecks: FastCheck[] = [];
   const orChecks: FastCheck[] = [];
@@ -71,7 +71,7 @@ export function compileFastObject(obj: PObject): FastCheck {
         return abs && !isLeafy(v) ? YES : NO;
       });
     } else if (it.kind === "object") {
-      const child = compileFastObject(it.obj);
+      const child = compileFastEntry(it.obj);
       objChecks.push((o) => {
         const v = valueOf(o);
         if (typeof v === "object" && v !== null) {
@@ -96,4 +96,13 @@ export function compileFastObject(obj: PObject): FastCheck {
     }
     return r;
   };
+}
+
+/**
+ * The fast check of an object the event is entered at (the root, a nested pattern object): an
+ * event object with a dotted key is UNKNOWN (lib/pattern/event-view.ts: undotted).
+ */
+export function compileFastEntry(obj: PObject): FastCheck {
+  const check = compileFastObject(obj);
+  return (o) => (hasDottedKey(o) ? UNKNOWN : check(o));
 }
