@@ -8,3 +8,5 @@ export type { CompiledPattern, CompileOptions, EventPattern } from "./compile";
 export { MAX_OR_COMBINATIONS } from "./expand";
 export { InvalidPatternError } from "./errors";
 export type { InvalidPatternRule } from "./errors";
+export { compileFilter, PASS_ALL } from "./filter";
+export type { EventFilter, FilterCompileResult } from "./filter";
