@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { eventClassOf, eventTypeName, type VimEvent } from "./event";
-import { eventToJson, eventToXml } from "./event-data";
+import { eventToJson, eventToXml, type EventDataConverter } from "./event-data";
 import { goUtcTime } from "./vim-time";
 
 export type VsphereFormat = "vsphere" | "router";
@@ -34,6 +34,8 @@ export interface CloudEventContext {
   apiVersion: string;
   format: VsphereFormat;
   encoding: PayloadEncoding;
+  /** the reader's own converter (its unknown-class log); default: the shared one */
+  converter?: EventDataConverter;
 }
 
 /** RFC 4122 name-based UUID (version 5, SHA-1) in the URL namespace. */
@@ -54,7 +56,9 @@ export function toCloudEvent(ev: VimEvent, ctx: CloudEventContext): VsphereCloud
     specversion: "1.0" as const,
     time: goUtcTime(ev.createdTime),
     datacontenttype: xml ? ("application/xml" as const) : ("application/json" as const),
-    data: xml ? eventToXml(ev.node) : eventToJson(ev.node),
+    data: ctx.converter !== undefined
+      ? (xml ? ctx.converter.toXml(ev.node) : ctx.converter.toJson(ev.node))
+      : (xml ? eventToXml(ev.node) : eventToJson(ev.node)),
   };
   if (ctx.format === "router") {
     return {
