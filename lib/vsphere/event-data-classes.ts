@@ -95,6 +95,38 @@ function stemPrefix(cand: string, className: string): number {
   return c >= 65 && c <= 90 ? stem.length : -1;
 }
 
+interface Candidate {
+  readonly name: string;
+  readonly plan: Plan;
+  /** element names of its fields, and whether each is required (see resolveUnknown) */
+  readonly elements: readonly string[];
+  readonly required: readonly boolean[];
+  readonly depth: number;
+}
+
+/** candidates per declared base: catalog names only, so bounded by the catalog */
+const candidates = new Map<string, Candidate[]>();
+
+function candidatesOf(declaredBase: string): Candidate[] {
+  let list = candidates.get(declaredBase);
+  if (list !== undefined) return list;
+  list = [];
+  for (const name of catalog.subclassesOf(declaredBase)) {
+    const plan = planFor(name);
+    if (plan === undefined) continue;
+    const elements: string[] = [];
+    const required: boolean[] = [];
+    for (const f of plan.fields) {
+      if (f.mode !== Mode.Element) continue;
+      elements.push(f.xml);
+      required.push(!f.omit && f.shape !== Shape.Pointer);
+    }
+    list.push({ name, plan, elements, required, depth: catalog.baseChain(name).length });
+  }
+  candidates.set(declaredBase, list);
+  return list;
+}
+
 /**
  * Choose the known class to convert an instance of an unknown class with.
  *
@@ -120,24 +152,22 @@ export function resolveUnknown(className: string, declaredBase: string, node: Xm
   let bestScore = 0;
   let bestStem = 0;
   let bestDepth = 0;
-  for (const cand of catalog.subclassesOf(declaredBase)) {
-    const p = planFor(cand);
-    if (p === undefined) continue;
+  for (const cand of candidatesOf(declaredBase)) {
     let score = 0;
-    for (const f of p.fields) {
-      if (f.mode !== Mode.Element) continue;
-      if (names.has(f.xml)) score++;
-      else if (!f.omit && f.shape !== Shape.Pointer) score--;
+    const fields = cand.elements;
+    for (let i = 0; i < fields.length; i++) {
+      if (names.has(fields[i])) score++;
+      else if (cand.required[i]) score--;
     }
-    const stem = stemPrefix(cand, className);
-    const depth = catalog.baseChain(cand).length;
+    const stem = stemPrefix(cand.name, className);
+    const depth = cand.depth;
     const better =
       best === undefined ||
       score > bestScore ||
       (score === bestScore &&
-        (stem > bestStem || (stem === bestStem && (depth < bestDepth || (depth === bestDepth && cand < best.name)))));
+        (stem > bestStem || (stem === bestStem && (depth < bestDepth || (depth === bestDepth && cand.name < best.name)))));
     if (better) {
-      best = p;
+      best = cand.plan;
       bestScore = score;
       bestStem = stem;
       bestDepth = depth;
