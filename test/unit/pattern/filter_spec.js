@@ -5,13 +5,13 @@
  * and the autocomplete field paths (lib/vsphere/field-paths.ts).
  */
 const should = require("should");
-const { compileFilter, PASS_ALL } = require("../../dist/lib/pattern");
-const { toCloudEvent } = require("../../dist/lib/vsphere/cloudevent");
-const { toVimEvent } = require("../../dist/lib/vsphere/event");
-const ed = require("../../dist/lib/vsphere/event-data");
-const catalog = require("../../dist/lib/vsphere/catalog");
-const { fieldPaths, MAX_FIELD_PATHS, CLOUDEVENT_ATTRIBUTES } = require("../../dist/lib/vsphere/field-paths");
-const { readFixture, parseEventPage } = require("../fixtures/event-data/golden-compare");
+const { compileFilter, PASS_ALL } = require("../../../dist/lib/pattern");
+const { toCloudEvent } = require("../../../dist/lib/vsphere/cloudevent");
+const { toVimEvent } = require("../../../dist/lib/vsphere/event");
+const ed = require("../../../dist/lib/vsphere/event-data");
+const catalog = require("../../../dist/lib/vsphere/catalog");
+const { fieldPaths, MAX_FIELD_PATHS, CLOUDEVENT_ATTRIBUTES } = require("../../../dist/lib/vsphere/field-paths");
+const { readFixture, parseEventPage } = require("../../fixtures/event-data/golden-compare");
 
 const CTX = { source: "https://vc.lab.local/sdk", apiVersion: "8.0.2.0", format: "vsphere", encoding: "json" };
 

@@ -10,9 +10,9 @@
  */
 const should = require("should");
 const path = require("node:path");
-const { compilePattern, InvalidPatternError, MAX_OR_COMBINATIONS } = require("../../dist/lib/pattern");
+const { compilePattern, InvalidPatternError, MAX_OR_COMBINATIONS } = require("../../../dist/lib/pattern");
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "eventbridge");
+const FIXTURES = path.join(__dirname, "..", "..", "fixtures", "eventbridge");
 const conformance = require(path.join(FIXTURES, "conformance.json"));
 const { cases, invalid, manyOr } = require(path.join(FIXTURES, "pattern-cases.js"));
 
