@@ -6,7 +6,7 @@
  */
 const should = require("should");
 const { compileFilter, PASS_ALL } = require("../../../dist/lib/pattern");
-const { toCloudEvent } = require("../../../dist/lib/vsphere/cloudevent");
+const { vsphereCloudEvent } = require("../../../dist/lib/vsphere/cloudevent");
 const { toVimEvent } = require("../../../dist/lib/vsphere/event");
 const ed = require("../../../dist/lib/vsphere/event-data");
 const catalog = require("../../../dist/lib/vsphere/catalog");
@@ -18,7 +18,7 @@ const CTX = { source: "https://vc.lab.local/sdk", apiVersion: "8.0.2.0", format:
 function sampleEvents() {
   ed.setUnknownClassLogger(undefined); // the fixture's xsd:anyURI argument is expected
   try {
-    return parseEventPage(readFixture("events.xml")).map((n) => toCloudEvent(toVimEvent(n), CTX));
+    return parseEventPage(readFixture("events.xml")).map((n) => vsphereCloudEvent(toVimEvent(n), CTX));
   } finally {
     ed.setUnknownClassLogger((m) => console.warn(m));
   }
