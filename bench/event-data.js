@@ -3,7 +3,7 @@
  * Events/s of the vSphere event -> CloudEvent `data` converter (lib/vsphere/event-data) on one
  * core, in-process, on a realistic mixed ReadNextEvents page of 1,000 events, next to the peer
  * measured in the same run: parsing the same page into event trees with the reader's own
- * XmlStreamParser (which every event goes through before conversion). Interleaved rounds,
+ * XmlScanner (which every event goes through before conversion). Interleaved rounds,
  * median of each; prints JSON with the rates and their ratios to the parse rate.
  *
  *   npm run build && node bench/event-data.js [--rounds 5] [--seconds 1] [--page <soap.xml>]
@@ -14,7 +14,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { XmlStreamParser } = require('../dist/lib/vsphere/xml');
+const { XmlScanner } = require('../dist/lib/vsphere/xml-scan');
 const ed = require('../dist/lib/vsphere/event-data');
 
 ed.setUnknownClassLogger(undefined); // the fixture's xsd:anyURI argument is expected
@@ -68,7 +68,7 @@ function mixedPage() {
 
 function parsePage(xml) {
   const events = [];
-  const p = new XmlStreamParser(4, (n) => {
+  const p = new XmlScanner(4, (n) => {
     if (n.name === 'returnval') events.push(n);
   });
   p.write(xml);

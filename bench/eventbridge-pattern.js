@@ -11,7 +11,7 @@
  * Prints one JSON object; `matchesPerSecond` is the figure to compare with the 200,000/s target.
  */
 const path = require("node:path");
-const { compilePattern } = require(path.join(__dirname, "..", "dist", "lib", "eventbridge", "pattern.js"));
+const { compilePattern } = require(path.join(__dirname, "..", "dist", "lib", "pattern", "index.js"));
 
 const args = process.argv.slice(2);
 const arg = (name, dflt) => {

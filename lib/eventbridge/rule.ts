@@ -19,7 +19,7 @@ import { backoffDelay, type RetryPolicy } from "../delivery/retry";
 import { accountOf, type BusRef, type RuleRef } from "./arn";
 import type { EventBridgeApi, RuleSummary } from "./client";
 import { classifyCallError, type CallFailure } from "./errors";
-import { compilePattern, type CompiledPattern } from "./pattern";
+import { compilePattern, type CompiledPattern } from "../pattern";
 
 export interface FoundRule {
   name: string;

@@ -1,9 +1,10 @@
 /**
  * A source's content filter (`filter` on vcenter-in, horizon-in, cloudevent-in): an event pattern
  * in the EventBridge pattern language, matched against the CloudEvent the source sends. Empty
- * text matches every event.
+ * text matches every event (no filter at all). Compiled by lib/pattern/filter.ts, whose matching
+ * never throws.
  */
-import { compilePattern } from "../eventbridge/pattern";
+import { compileFilter as compilePatternFilter, PASS_ALL } from "../pattern";
 import type { EventFilter } from "./runner";
 
 export type CompiledFilter = { ok: true; filter: EventFilter | undefined } | { ok: false; error: string };
@@ -11,11 +12,7 @@ export type CompiledFilter = { ok: true; filter: EventFilter | undefined } | { o
 export function compileFilter(text: unknown): CompiledFilter {
   if (text === undefined || text === null) return { ok: true, filter: undefined };
   if (typeof text !== "string") return { ok: false, error: "the filter must be an event pattern (JSON text)" };
-  if (text.trim() === "") return { ok: true, filter: undefined };
-  try {
-    const p = compilePattern(text);
-    return { ok: true, filter: { matches: (ev) => p.matches(ev) } };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
+  const r = compilePatternFilter(text);
+  if (!r.ok) return r;
+  return { ok: true, filter: r.filter === PASS_ALL ? undefined : r.filter };
 }

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import type { CloudEvent } from "../cloudevents/event";
 import { eventClassOf, eventTypeName, type VimEvent } from "./event";
-import { eventToJson, eventToXml } from "./event-data";
+import { eventToJson, eventToXml, type EventDataConverter } from "./event-data";
 import { goUtcTime } from "./vim-time";
 
 export type VsphereFormat = "vsphere" | "router";
@@ -22,6 +22,8 @@ export interface CloudEventContext {
   apiVersion: string;
   format: VsphereFormat;
   encoding: PayloadEncoding;
+  /** the reader's own converter (its unknown-class log); default: the shared one */
+  converter?: EventDataConverter;
 }
 
 /** RFC 4122 name-based UUID (version 5, SHA-1) in the URL namespace. */
@@ -43,7 +45,9 @@ export function vsphereCloudEvent(ev: VimEvent, ctx: CloudEventContext): CloudEv
     specversion: "1.0" as const,
     time: goUtcTime(ev.createdTime),
     datacontenttype: xml ? ("application/xml" as const) : ("application/json" as const),
-    data: xml ? eventToXml(ev.node) : eventToJson(ev.node),
+    data: ctx.converter !== undefined
+      ? (xml ? ctx.converter.toXml(ev.node) : ctx.converter.toJson(ev.node))
+      : (xml ? eventToXml(ev.node) : eventToJson(ev.node)),
   };
   if (ctx.format === "router") {
     return {

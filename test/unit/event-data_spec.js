@@ -240,6 +240,76 @@ describe("vSphere event data (govmomi JSON and XML)", () => {
     });
   });
 
+  describe("memory of unknown classes is bounded (names chosen by the vCenter)", () => {
+    const leaf = (name, text) => ({ name, children: [], text });
+    const account = (i, cls) => ({
+      name: "returnval",
+      type: "AccountCreatedEvent",
+      text: "",
+      children: [leaf("key", String(i)), { name: "spec", type: cls, text: "", children: [leaf("id", "user-" + i), leaf("description", "d")] }],
+    });
+
+    it("100,000 distinct unknown class names: at most 1,000 remembered and logged, every event still converted", function () {
+      this.timeout(120000);
+      const lines = [];
+      const c = new ed.EventDataConverter({ onUnknownClass: (message, info) => lines.push({ message, info }) });
+      for (let i = 0; i < 100000; i++) {
+        const d = c.toJson(account(i, `HostQuantumAccountSpec${i}`));
+        if (d.Spec.Id !== "user-" + i || d.Key !== i) should.fail(d, "converted", `event ${i}: ${JSON.stringify(d.Spec)}`);
+      }
+      ed.MAX_UNKNOWN_CLASSES.should.equal(1000);
+      c.unknownClasses.resolved.size.should.equal(1000);
+      c.unknownClasses.remembered.should.be.belowOrEqual(2000);
+      lines.length.should.equal(1001);
+      lines[0].info.should.eql({ className: "HostQuantumAccountSpec0", convertedAs: "HostAccountSpec" });
+      lines[999].info.className.should.equal("HostQuantumAccountSpec999");
+      lines[1000].message.should.containEql("no more such lines are logged");
+      // past the limit: still converted, in all three forms, and nothing more logged
+      const late = account(100001, "HostQuantumAccountSpecLate");
+      c.toJson(late).Spec.Id.should.equal("user-100001");
+      c.toXml(late).should.containEql("<id>user-100001</id>");
+      JSON.parse(c.toJsonString(late)).Spec.Id.should.equal("user-100001");
+      lines.length.should.equal(1001);
+      c.unknownClasses.resolved.size.should.equal(1000);
+    });
+
+    it("unknown event classes and AnyType names are bounded the same way", function () {
+      this.timeout(120000);
+      const lines = [];
+      const c = new ed.EventDataConverter({ onUnknownClass: (message, info) => lines.push(info), maxUnknownClasses: 50 });
+      for (let i = 0; i < 3000; i++) {
+        const e = {
+          name: "returnval", type: `VmQuantum${i}Event`, text: "",
+          children: [leaf("key", String(i)), { name: "vm", text: "", children: [leaf("name", "vm-" + i)] }],
+        };
+        const d = c.toJson(e);
+        d.Vm.Name.should.equal("vm-" + i);
+        const x = {
+          name: "returnval", type: "EventEx", text: "",
+          children: [leaf("key", String(i)), { name: "arguments", text: "", children: [leaf("key", "k"), { name: "value", type: `Quantum${i}`, text: "v", children: [] }] }],
+        };
+        should(c.toJson(x).Arguments[0].Value).be.null();
+      }
+      c.unknownClasses.resolved.size.should.equal(50);
+      c.unknownClasses.remembered.should.be.belowOrEqual(100);
+      lines.length.should.equal(51);
+    });
+
+    it("each converter has its own memory and logger; the shared one keeps setUnknownClassLogger", () => {
+      const a = [];
+      const b = [];
+      const ca = new ed.EventDataConverter({ onUnknownClass: (m, info) => a.push(info.className) });
+      const cb = new ed.EventDataConverter({ onUnknownClass: (m, info) => b.push(info.className) });
+      for (const c of [ca, cb, ca, cb]) c.toJson(account(1, "HostQuantumAccountSpecX"));
+      a.should.eql(["HostQuantumAccountSpecX"]);
+      b.should.eql(["HostQuantumAccountSpecX"]);
+      ed.eventToJson(account(1, "HostQuantumAccountSpecX")).Spec.Id.should.equal("user-1");
+      warnings.should.eql([{ className: "HostQuantumAccountSpecX", convertedAs: "HostAccountSpec" }]);
+      const silent = new ed.EventDataConverter({ onUnknownClass: undefined });
+      silent.toJson(account(2, "HostQuantumAccountSpecY")).Spec.Id.should.equal("user-2");
+    });
+  });
+
   describe("never throws on odd input", () => {
     it("no xsi:type, garbage scalars, unparsable times", () => {
       const e = parseXml(

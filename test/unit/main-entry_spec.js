@@ -10,6 +10,15 @@ describe("the package's main entry", () => {
     rule.matches({ source: "https://vc.example.com/sdk", "detail-type": "VmPoweredOffEvent" }).should.be.false();
     (() => api.compilePattern({ source: [{ prefix: 5 }] })).should.throw(api.InvalidPatternError);
   });
+  it("exports the source filter compiler and the filter field paths", () => {
+    const f = api.compileFilter('{"data":{"Vm":{"Name":[{"prefix":"prod-"}]}}}');
+    f.ok.should.be.true();
+    f.filter.matches({ type: "t", data: { Vm: { Name: "prod-1" } } }).should.be.true();
+    f.filter.matches({ type: "t", data: { Vm: { Name: "test-1" } } }).should.be.false();
+    api.compileFilter('{"data":[').ok.should.be.false();
+    api.fieldPaths(["VmPoweredOnEvent"]).should.containEql("data.Vm.Name");
+    api.EventDataConverter.should.be.a.Function();
+  });
   it("exports the CloudEvents HTTP binding and the vSphere payload converter", () => {
     api.cloudevents.toHttp.should.be.a.Function();
     api.cloudevents.fromHttp.should.be.a.Function();

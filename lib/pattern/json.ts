@@ -8,7 +8,7 @@
  * objects are converted member by member.
  */
 
-import { InvalidPatternError } from "./pattern-errors";
+import { InvalidPatternError } from "./errors";
 
 export type JNode = JObject | JArray | JString | JNumber | JBool | JNull;
 export interface JObject { t: "object"; entries: Array<[string, JNode]> }

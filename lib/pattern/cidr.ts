@@ -3,7 +3,7 @@
  *
  * A string is an IP address candidate only if it looks like `d+.d+.d+.d+` (IPv4) or consists
  * of hex digits and colons with at least one colon (IPv6, no embedded dotted quad, no zone);
- * it is an address if it then parses: IPv4 octets 0–255 without leading zeros, IPv6 with at
+ * it is an address if it then parses: IPv4 octets 0–255 (decimal, leading zeros allowed), IPv6 with at
  * most one `::` standing for at least one zero group, groups ≤ 0xffff. An IPv4-mapped IPv6
  * address (`::ffff:a00:1`) is the IPv4 address (as Java's InetAddress does).
  *
@@ -22,15 +22,22 @@ export function looksLikeIp(s: string): boolean {
   return IPV4_SHAPE.test(s) || IPV6_SHAPE.test(s);
 }
 
+/**
+ * Octets are decimal whatever their leading zeros (`010.000.000.005` is 10.0.0.5), as Java's
+ * InetAddress reads them for event-ruler; a value above 255 is no address.
+ */
 function parseV4(s: string): IpBytes | null {
-  const parts = s.split(".");
   const out: number[] = [];
-  for (const p of parts) {
-    if (p.length > 1 && p.charCodeAt(0) === 0x30) return null; // leading zero: ambiguous (octal?) literal
-    if (p.length > 3) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    out.push(v);
+  let v = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      out.push(v);
+      v = 0;
+    } else {
+      v = v * 10 + (c - 0x30); // IPV4_SHAPE admits only digits and dots
+      if (v > 255) return null;
+    }
   }
   return out;
 }

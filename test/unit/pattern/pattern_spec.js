@@ -1,6 +1,6 @@
 "use strict";
 /**
- * EventBridge pattern compiler and matcher (lib/eventbridge/pattern.ts).
+ * EventBridge pattern compiler and matcher (lib/pattern/).
  *
  * - the reference conformance table (aws/event-ruler 2.0.1 results), copied into
  *   test/fixtures/eventbridge/conformance.json so the repository is self-contained;
@@ -10,9 +10,9 @@
  */
 const should = require("should");
 const path = require("node:path");
-const { compilePattern, InvalidPatternError, MAX_OR_COMBINATIONS } = require("../../dist/lib/eventbridge/pattern");
+const { compilePattern, InvalidPatternError, MAX_OR_COMBINATIONS } = require("../../../dist/lib/pattern");
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "eventbridge");
+const FIXTURES = path.join(__dirname, "..", "..", "fixtures", "eventbridge");
 const conformance = require(path.join(FIXTURES, "conformance.json"));
 const { cases, invalid, manyOr } = require(path.join(FIXTURES, "pattern-cases.js"));
 
