@@ -10,8 +10,8 @@
  * `/system/*` needs basic auth; the community gateway does not protect the invocation routes,
  * but credentials are sent there too (a proxy in front of the gateway may check them).
  */
-import type { HttpRequest, HttpSender, SendOutcome } from "../delivery/sender";
-import { describeStatus } from "../delivery/sender";
+import type { HttpRequest, HttpSender, SendOutcome } from "../http/sender";
+import { describeStatus } from "../http/sender";
 import { type FunctionRef, parseTopics, qualifiedName, TOPIC_ANNOTATION, TopicMap } from "./topics";
 
 /** Discovery failed: a transport error, an error status or an unusable answer. */
