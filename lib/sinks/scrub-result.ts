@@ -4,7 +4,7 @@
  * configured secret there.
  */
 import type { Scrubber } from "../common/scrub";
-import type { AttemptFailure, FailedResult } from "../http/result";
+import type { AttemptFailure, DeliveredResult, FailedResult } from "../http/result";
 import type { ResponseHeaders } from "../http/sender";
 import type { SinkResult } from "./result";
 
@@ -17,7 +17,11 @@ function scrubHeaders(s: Scrubber, headers: ResponseHeaders): ResponseHeaders {
 /** The result with every peer text scrubbed (the same object when there is nothing to remove). */
 export function scrubResult<R extends SinkResult>(s: Scrubber, r: R): R {
   if (s.empty) return r;
-  if (r.outcome === "delivered") return { ...r, bodyExcerpt: s.scrub(r.bodyExcerpt), headers: scrubHeaders(s, r.headers) };
+  if (r.outcome === "delivered") {
+    const out: DeliveredResult = { ...r, bodyExcerpt: s.scrub(r.bodyExcerpt), headers: scrubHeaders(s, r.headers) };
+    if (out.id !== undefined) out.id = s.scrub(out.id);
+    return out as R;
+  }
   if (r.outcome === "filtered") return r;
   const out: FailedResult = { ...r, reason: s.scrub(r.reason) };
   if (r.message !== undefined) out.message = s.scrub(r.message);

@@ -22,6 +22,8 @@ export interface EventBridgeOutConfig {
   flushInterval?: unknown;
   /** s: re-read the rule this often */
   ruleRefresh?: unknown;
+  /** s: one PutEvents or ListRules call, answer included */
+  timeout?: unknown;
   ceType?: unknown;
   ceSource?: unknown;
 }
@@ -45,6 +47,8 @@ export interface EventBridgeSettings {
   maxBatchBytes: number;
   flushIntervalMs: number;
   ruleRefreshMs: number;
+  /** one call to the endpoint, its answer included */
+  timeoutMs: number;
   wrap: WrapOptions;
   /** removes the keys from whatever the endpoint answers */
   secrets: Scrubber;
@@ -54,6 +58,7 @@ export const EVENTBRIDGE_DEFAULTS = Object.freeze({
   batchLimitKiB: DEFAULT_BATCH_BYTES / 1024,
   flushIntervalMs: 50,
   ruleRefreshS: 300,
+  timeoutS: 30,
 });
 
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
@@ -128,6 +133,7 @@ export function parseEventBridgeSettings(
     max: 86_400,
     unit: "s",
   });
+  const timeoutS = numberSetting(config.timeout, { name: "timeout", default: EVENTBRIDGE_DEFAULTS.timeoutS, min: 0.1, max: 3600, unit: "s" });
   return {
     region,
     bus,
@@ -137,6 +143,7 @@ export function parseEventBridgeSettings(
     maxBatchBytes: Math.round(batchLimitKiB * 1024),
     flushIntervalMs,
     ruleRefreshMs: Math.round(ruleRefreshS * 1000),
+    timeoutMs: Math.round(timeoutS * 1000),
     wrap: wrapSettings(config.ceType, config.ceSource, defaultSource),
     secrets: new Scrubber(keyId === "" ? [] : [keyId, secret, sessionToken]),
   };

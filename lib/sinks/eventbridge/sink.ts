@@ -91,6 +91,7 @@ export class EventBridgeSink {
       options.api ??
       createEventBridgeApi({
         region: settings.region,
+        requestTimeoutMs: settings.timeoutMs,
         ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
         ...(settings.credentials !== undefined ? { credentials: settings.credentials } : {}),
       });
