@@ -10,7 +10,7 @@
  * deliveries ended by close: the runtime drops those and the source replays them
  * (docs/decisions/0004).
  */
-import type { Node, NodeAPI, NodeMessage } from "node-red";
+import type { Node, NodeAPI, NodeCredentials, NodeDef, NodeMessage } from "node-red";
 import { completion, configFailure, type DeadLetter, type DeliverySummary, resultOutput, statusParts, type StatusView, type TargetResult, Throttle } from "../lib/sinks";
 import { guardedClose } from "./close";
 import { message } from "./node-errors";
@@ -18,6 +18,8 @@ import { message } from "./node-errors";
 export type DoneFn = (err?: Error) => void;
 type SendFn = (msg: NodeMessage | (NodeMessage | null)[]) => void;
 export type SinkMessage = NodeMessage & Record<string, unknown>;
+/** A sink node's properties: Node-RED's, the sink's settings as flow JSON has them, the wires. */
+export type SinkNodeDef<C> = NodeDef & C & { wires?: unknown };
 
 /** A sink as the adapter drives it. */
 export interface SinkPort {
@@ -177,4 +179,26 @@ export function runSinkNode(RED: NodeAPI, node: Node, wires: unknown, spec: Sink
     await port?.close();
     node.status({});
   });
+}
+
+export interface SinkNodeType<C, Cr extends object> {
+  type: string;
+  copyPerTarget?: boolean;
+  credentials: NodeCredentials<Cr>;
+  /** read the settings and build the sink; a throw is a configuration error */
+  open(node: Node<Cr>, config: SinkNodeDef<C>, control: SinkControl): SinkPort;
+}
+
+/** Register a sink node type whose nodes run through `runSinkNode`. */
+export function registerSinkNode<C, Cr extends object>(RED: NodeAPI, t: SinkNodeType<C, Cr>): void {
+  function SinkNode(this: Node<Cr>, config: SinkNodeDef<C>): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    runSinkNode(RED, node, config.wires, {
+      type: t.type,
+      ...(t.copyPerTarget !== undefined ? { copyPerTarget: t.copyPerTarget } : {}),
+      open: (control) => t.open(node, config, control),
+    });
+  }
+  RED.nodes.registerType<Node<Cr>, SinkNodeDef<C>, object, Cr>(t.type, SinkNode, { credentials: t.credentials });
 }

@@ -2,7 +2,7 @@
  * Delivery of one request with retries: attempts through an `HttpSender` until the request is
  * delivered (2xx), answered with a final status, or out of attempts; it never rejects.
  */
-import { describeStatus, type HttpRequest, type HttpSender, type SendOutcome } from "./sender";
+import { describeOutcome, type HttpRequest, type HttpSender, type SendOutcome } from "./sender";
 import { type AttemptFailure, closedResult, type DeliveryResult, type FailedResult } from "./result";
 import { parseRetryAfter, resolveRetryPolicy, retryDelay, type RetryPolicy, sleep } from "./retry";
 import { isRetryableStatus, KNATIVE_RETRYABLE, type RetryableStatusTable } from "./retryable";
@@ -14,10 +14,6 @@ export interface RetryOptions {
   onAttemptFailed?: (failure: AttemptFailure) => void;
   /** for tests: replaces Math.random in the jitter */
   random?: () => number;
-}
-
-function describeOutcome(o: SendOutcome): string {
-  return o.kind === "response" ? describeStatus(o.statusCode) : o.error.message || o.error.code;
 }
 
 /**

@@ -10,6 +10,7 @@ export {
   type TransportErrorKind,
   HttpSender,
   classifyError,
+  describeOutcome,
   describeStatus,
 } from "./sender";
 export {

@@ -423,3 +423,8 @@ export function describeStatus(statusCode: number): string {
   const text = STATUS_CODES[statusCode];
   return text ? `HTTP ${statusCode} ${text}` : `HTTP ${statusCode}`;
 }
+
+/** One line for an attempt's outcome: the status, or the transport error. */
+export function describeOutcome(o: SendOutcome): string {
+  return o.kind === "response" ? describeStatus(o.statusCode) : o.error.message || o.error.code;
+}

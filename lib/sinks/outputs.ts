@@ -32,8 +32,8 @@ export function resultOutput(r: TargetResult): ResultOutput {
 export type Completion =
   /** close ended a delivery: the message is not finished (the runtime drops it) */
   | { kind: "closed" }
-  /** finished; `unmatched`: the sink found no target for it (OpenFaaS: no subscribed function) */
-  | { kind: "done"; unmatched: boolean }
+  /** finished: delivered, filtered, or no target (OpenFaaS: no subscribed function) */
+  | { kind: "done" }
   /** dead letters that went nowhere (output 2 unwired): `msg.error` and the error text */
   | { kind: "failed"; error: CombinedDeadLetter; text: string };
 
@@ -41,5 +41,5 @@ export type Completion =
 export function completion(summary: DeliverySummary, unsent: readonly DeadLetter[]): Completion {
   if (summary.closed) return { kind: "closed" };
   if (unsent.length > 0) return { kind: "failed", ...combineDeadLetters(unsent) };
-  return { kind: "done", unmatched: summary.results.length === 0 };
+  return { kind: "done" };
 }

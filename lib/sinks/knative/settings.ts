@@ -3,26 +3,15 @@
  * problem is a `ConfigError` with a sentence the node shows as is.
  */
 import type { Encoding } from "../../cloudevents/http";
-import type { WrapOptions } from "../../cloudevents/event";
 import { Scrubber } from "../../common/scrub";
-import { booleanSetting, ConfigError, httpUrlSetting, numberSetting } from "../../common/settings";
-import { wrapSettings } from "../wrap-settings";
+import { ConfigError, httpUrlSetting } from "../../common/settings";
+import { type HttpDeliveryConfig, type HttpDeliverySettings, httpDeliverySettings } from "../http-delivery-settings";
 
 export type KnativeAuthType = "none" | "basic" | "bearer";
 
-export interface KnativeSettings {
+export interface KnativeSettings extends HttpDeliverySettings {
   url: string;
   encoding: Encoding;
-  insecureSSL: boolean;
-  /** per request: until the answer's headers (and between body chunks) */
-  timeoutMs: number;
-  /** retries after the first attempt */
-  retries: number;
-  /** retry n waits backoffDelayMs × 2^n (minus up to 20 % jitter), at most 30 s */
-  backoffDelayMs: number;
-  /** requests in flight at once; 1 = in order */
-  concurrency: number;
-  wrap: WrapOptions;
   /** `authorization` header value, from the credentials */
   authorization: string | undefined;
   /** removes the credentials from whatever the target answers */
@@ -30,17 +19,10 @@ export interface KnativeSettings {
 }
 
 /** The node's properties as flow JSON has them. */
-export interface KnativeConfig {
+export interface KnativeConfig extends HttpDeliveryConfig {
   url?: unknown;
   encoding?: unknown;
-  insecureSSL?: unknown;
   authType?: unknown;
-  timeout?: unknown;
-  retries?: unknown;
-  backoffDelay?: unknown;
-  concurrency?: unknown;
-  ceType?: unknown;
-  ceSource?: unknown;
 }
 
 export interface KnativeCredentials {
@@ -88,12 +70,7 @@ export function parseKnativeSettings(config: KnativeConfig, credentials: Knative
   return {
     url,
     encoding,
-    insecureSSL: booleanSetting(config.insecureSSL),
-    timeoutMs: numberSetting(config.timeout, { name: "timeout", default: KNATIVE_DEFAULTS.timeout, min: 0.1, max: 3600, unit: "s" }) * 1000,
-    retries: numberSetting(config.retries, { name: "retries", default: KNATIVE_DEFAULTS.retries, min: 0, max: 100, integer: true }),
-    backoffDelayMs: numberSetting(config.backoffDelay, { name: "back-off delay", default: KNATIVE_DEFAULTS.backoffDelay, min: 0, max: 60, unit: "s" }) * 1000,
-    concurrency: numberSetting(config.concurrency, { name: "concurrency", default: KNATIVE_DEFAULTS.concurrency, min: 1, max: 1000, integer: true }),
-    wrap: wrapSettings(config.ceType, config.ceSource, defaultSource),
+    ...httpDeliverySettings(config, KNATIVE_DEFAULTS, defaultSource),
     authorization: authorization(config.authType, credentials ?? {}),
     secrets: knativeSecrets(credentials ?? {}),
   };

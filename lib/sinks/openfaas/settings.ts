@@ -2,41 +2,27 @@
  * `openfaas-out`'s settings as flow JSON and the credentials have them, read and checked; every
  * problem is a `ConfigError` with a sentence the node shows as is.
  */
-import type { WrapOptions } from "../../cloudevents/event";
 import { Scrubber } from "../../common/scrub";
 import { booleanSetting, ConfigError, httpUrlSetting, numberSetting } from "../../common/settings";
-import { wrapSettings } from "../wrap-settings";
+import { type HttpDeliveryConfig, type HttpDeliverySettings, httpDeliverySettings } from "../http-delivery-settings";
 
-export interface OpenFaasSettings {
+export interface OpenFaasSettings extends HttpDeliverySettings {
   gateway: string;
   async: boolean;
   /** `X-Callback-Url` for asynchronous invocations ("" = none) */
   callbackUrl: string;
-  insecureSSL: boolean;
-  timeoutMs: number;
-  retries: number;
-  backoffDelayMs: number;
-  concurrency: number;
   refreshIntervalMs: number;
-  wrap: WrapOptions;
   username: string;
   password: string;
   /** removes the gateway credentials from whatever the gateway and the functions answer */
   secrets: Scrubber;
 }
 
-export interface OpenFaasConfig {
+export interface OpenFaasConfig extends HttpDeliveryConfig {
   gateway?: unknown;
   async?: unknown;
   callbackUrl?: unknown;
-  insecureSSL?: unknown;
-  timeout?: unknown;
-  retries?: unknown;
-  backoffDelay?: unknown;
-  concurrency?: unknown;
   refreshInterval?: unknown;
-  ceType?: unknown;
-  ceSource?: unknown;
 }
 
 export interface OpenFaasCredentials {
@@ -70,14 +56,9 @@ export function parseOpenFaasSettings(config: OpenFaasConfig, credentials: OpenF
     gateway,
     async,
     callbackUrl,
-    insecureSSL: booleanSetting(config.insecureSSL),
-    timeoutMs: numberSetting(config.timeout, { name: "timeout", default: OPENFAAS_DEFAULTS.timeout, min: 0.1, max: 3600, unit: "s" }) * 1000,
-    retries: numberSetting(config.retries, { name: "retries", default: OPENFAAS_DEFAULTS.retries, min: 0, max: 100, integer: true }),
-    backoffDelayMs: numberSetting(config.backoffDelay, { name: "back-off delay", default: OPENFAAS_DEFAULTS.backoffDelay, min: 0, max: 60, unit: "s" }) * 1000,
-    concurrency: numberSetting(config.concurrency, { name: "concurrency", default: OPENFAAS_DEFAULTS.concurrency, min: 1, max: 1000, integer: true }),
+    ...httpDeliverySettings(config, OPENFAAS_DEFAULTS, defaultSource),
     refreshIntervalMs:
       numberSetting(config.refreshInterval, { name: "refresh interval", default: OPENFAAS_DEFAULTS.refreshInterval, min: 0.1, max: 86400, unit: "s" }) * 1000,
-    wrap: wrapSettings(config.ceType, config.ceSource, defaultSource),
     username: creds.username ?? "",
     password: creds.password ?? "",
     secrets: new Scrubber([creds.password], [{ username: creds.username ?? "", password: creds.password ?? "" }]),
