@@ -1,7 +1,7 @@
 /** The counts every sink node shows: delivered, failed, filtered, the last error, a pending retry. */
 import type { AttemptFailure } from "../http/result";
 import type { SinkResult } from "./result";
-import { shortReason, type StatusView } from "./status-view";
+import { shortReason, type StatusView } from "../common/status-view";
 
 export class SinkCounters {
   delivered = 0;

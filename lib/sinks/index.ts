@@ -7,9 +7,9 @@ export { type DeliverySummary, type FilteredResult, type SinkResult, type Target
 export { type CombinedDeadLetter, type DeadLetter, combineDeadLetters, deadLetter, failureText } from "./dead-letter";
 export { type DeliveredFields, deliveredFields } from "./delivered-fields";
 export { type Completion, type ResultOutput, completion, resultOutput } from "./outputs";
-export { type StatusFill, type StatusPart, type StatusShape, type StatusView, shortReason, statusParts } from "./status-view";
+export { type StatusFill, type StatusPart, type StatusShape, type StatusView, shortReason, statusParts } from "../common/status-view";
 export { SinkCounters, countersView } from "./counters";
-export { Throttle } from "./throttle";
+export { Throttle } from "../common/throttle";
 export { DEFAULT_CE_TYPE, wrapSettings } from "./wrap-settings";
 export { scrubAttempt, scrubResult } from "./scrub-result";
 export { type KnativeAuthType, type KnativeConfig, type KnativeCredentials, type KnativeSettings, KNATIVE_DEFAULTS, parseKnativeSettings } from "./knative/settings";

@@ -1,11 +1,11 @@
 /**
  * What `eventbridge-out` shows under the node: sent / filtered / failed counts and the rule's
- * state, as the parts of one status view (lib/sinks/status-view.ts).
+ * state, as the parts of one status view (lib/common/status-view.ts).
  */
 import type { RuleRef } from "../../eventbridge/arn";
 import type { RuleState } from "../../eventbridge/rule";
 import type { SinkCounters } from "../counters";
-import { shortReason, type StatusFill, type StatusPart, type StatusShape, type StatusView } from "../status-view";
+import { shortReason, type StatusFill, type StatusPart, type StatusShape, type StatusView } from "../../common/status-view";
 
 /** Reasons may be longer here than in the other sinks' single-part views. */
 const MAX_REASON = 100;

@@ -1,7 +1,7 @@
 /** What `openfaas-out` shows: discovery problems first, then retries and counts. */
 import type { DiscoveryState } from "../../openfaas/discovery";
 import { countersView, type SinkCounters } from "../counters";
-import { shortReason, type StatusView } from "../status-view";
+import { shortReason, type StatusView } from "../../common/status-view";
 
 export function openFaasStatusView(state: DiscoveryState, counters: SinkCounters): StatusView {
   if (state.state === "pending") return { fill: "yellow", shape: "ring", key: "status.discovering", params: {} };

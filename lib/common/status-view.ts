@@ -1,7 +1,7 @@
 /**
- * What a sink node shows under it: a fill, a shape and one or more parts, each an i18n key
- * below the node type's catalog (`status.delivered`, …) with parameters. The node translates
- * each part and joins them with " · ".
+ * What a node shows under it (sources and sinks alike): a fill, a shape and one or more parts,
+ * each an i18n key below the node type's catalog (`status.delivered`, …) with parameters. The
+ * node translates each part and joins them with " · ".
  */
 
 export type StatusFill = "red" | "green" | "yellow" | "blue" | "grey";
