@@ -13,7 +13,7 @@ const { fork } = require('node:child_process');
 const os = require('node:os');
 const { makeEvents, runRaw } = require('./raw-post');
 const ce = require('../dist/lib/cloudevents');
-const { HttpDelivery } = require('../dist/lib/delivery');
+const { HttpDelivery } = require('../dist/lib/http');
 
 function arg(name, dflt) {
   const i = process.argv.indexOf('--' + name);

@@ -16,7 +16,7 @@ const os = require('node:os');
 const { fork } = require('node:child_process');
 const { EventBridgeClient, PutEventsCommand } = require('@aws-sdk/client-eventbridge');
 const { startNodeRed, sinkNode } = require('../test/support/nodered');
-const { DEFAULT_CONCURRENCY } = require('../dist/lib/eventbridge/sink');
+const { DEFAULT_CONCURRENCY } = require('../dist/lib/sinks');
 const { vsphereEvent } = require('./raw-post');
 
 function arg(name, dflt) {

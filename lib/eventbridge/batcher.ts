@@ -18,19 +18,19 @@
  *
  * `submit` never rejects.
  */
-import { retryDelay, type RetryPolicy } from "../delivery/retry";
+import { retryDelay, type RetryPolicy } from "../http/retry";
 import type { EventBridgeApi, PutEventsOutput } from "./client";
 import { entrySize, MAX_BATCH_ENTRIES, type PutEventsEntry } from "./entry";
 import { classifyCallError, isRetryableEntryCode, type CallFailure } from "./errors";
 
-export interface SentResult {
+export interface PutSent {
   outcome: "sent";
   eventId: string;
   attempts: number;
   durationMs: number;
 }
 
-export interface FailedResult {
+export interface PutFailed {
   outcome: "dead-letter";
   /** AWS error code (per entry or per call), a network error code, or a local one (`ETOOLARGE`) */
   code: string;
@@ -44,11 +44,11 @@ export interface FailedResult {
   durationMs: number;
 }
 
-export interface ClosedResult {
+export interface PutClosed {
   outcome: "closed";
 }
 
-export type PutResult = SentResult | FailedResult | ClosedResult;
+export type PutResult = PutSent | PutFailed | PutClosed;
 
 export interface RetryNotice {
   code: string;
@@ -325,7 +325,7 @@ export class PutEventsBatcher {
     this.controllers.clear();
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    const closed: ClosedResult = { outcome: "closed" };
+    const closed: PutClosed = { outcome: "closed" };
     for (const item of this.open) this.settle(item, closed);
     this.open = [];
     for (const batch of this.ready.splice(0)) for (const item of batch) this.settle(item, closed);

@@ -8,6 +8,7 @@
  */
 import { EventBridgeClient, ListRulesCommand, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { PutEventsEntry } from "./entry";
+import { MAX_RESPONSE_BYTES, responseCapMiddleware, withDeadline } from "./response-cap";
 
 export interface PutEventsResultEntry {
   EventId?: string;
@@ -56,8 +57,10 @@ export interface ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** connection set-up, default 10 s */
   connectTimeoutMs?: number;
-  /** a whole request, default 30 s */
+  /** a whole call, and the longest silence on its socket; default 30 s */
   requestTimeoutMs?: number;
+  /** the longest answer body read (default 4 MiB) */
+  maxResponseBytes?: number;
   /** sockets per host, default 50 */
   maxSockets?: number;
 }
@@ -78,13 +81,19 @@ export function createEventBridgeApi(options: ClientOptions): EventBridgeApi {
       httpsAgent: agent,
     },
   });
+  client.middlewareStack.add(responseCapMiddleware(options.maxResponseBytes ?? MAX_RESPONSE_BYTES), {
+    step: "deserialize",
+    priority: "low",
+    name: "nodeRedVmwareResponseCap",
+  });
+  const deadlineMs = options.requestTimeoutMs ?? 30_000;
   return {
     async putEvents(entries, signal) {
-      const out = await client.send(new PutEventsCommand({ Entries: entries }), { abortSignal: signal });
+      const out = await withDeadline(deadlineMs, signal, (s) => client.send(new PutEventsCommand({ Entries: entries }), { abortSignal: s }));
       return { FailedEntryCount: out.FailedEntryCount, Entries: out.Entries };
     },
     async listRules(input, signal) {
-      const out = await client.send(new ListRulesCommand(input), { abortSignal: signal });
+      const out = await withDeadline(deadlineMs, signal, (s) => client.send(new ListRulesCommand(input), { abortSignal: s }));
       return { Rules: out.Rules, NextToken: out.NextToken };
     },
     destroy() {

@@ -47,6 +47,9 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "EPROTO",
 ]);
 
+/** The code of an answer larger than the client reads (lib/eventbridge/response-cap.ts). */
+const RESPONSE_TOO_LARGE = "ERESPONSETOOLARGE";
+
 export interface CallFailure {
   /** the AWS error code (`ThrottlingException`, `AccessDeniedException`, …) or the network error code */
   code: string;
@@ -69,9 +72,14 @@ export function classifyCallError(err: unknown): CallFailure {
   const status = typeof meta.httpStatusCode === "number" ? meta.httpStatusCode : 0;
   const name = str(e.name) ?? "Error";
   const nodeCode = str(e.code) ?? str(e.errno);
-  const message = str(e.message) ?? (typeof err === "string" ? err : name);
+  // the SDK appends a hint about its hidden `$response` field to errors it met while reading an answer
+  const message = (str(e.message) ?? (typeof err === "string" ? err : name)).replace(/\n\s*Deserialization error:[\s\S]*$/, "");
   if (name === "AbortError" || nodeCode === "ABORT_ERR") {
     return { code: "AbortError", message, status, retryable: false, aborted: true };
+  }
+  if (nodeCode !== undefined && (NETWORK_CODES.has(nodeCode) || nodeCode === RESPONSE_TOO_LARGE)) {
+    // the answer was lost or cut off on the way, even after a status line: worth another attempt
+    return { code: nodeCode, message, status, retryable: true, aborted: false };
   }
   if (status === 0) {
     // no answer: network trouble, a timeout, or an error before the request (credentials, endpoint)

@@ -15,7 +15,7 @@
  * - `error`: the rule does not exist, has no event pattern, or cannot be read (access denied)
  *   and there is no earlier pattern: nothing can be decided; looked up again every minute.
  */
-import { backoffDelay, type RetryPolicy } from "../delivery/retry";
+import { backoffDelay, type RetryPolicy } from "../http/retry";
 import { accountOf, type BusRef, type RuleRef } from "./arn";
 import type { EventBridgeApi, RuleSummary } from "./client";
 import { classifyCallError, type CallFailure } from "./errors";

@@ -13,7 +13,7 @@
  * reader uses for recovery and status.
  */
 import { Agent } from "undici";
-import { classifyError } from "../delivery/sender";
+import { classifyError } from "../http/sender";
 
 /** One AuditEventSummary as Horizon sends it (snake_case, every field optional in JSON). */
 export interface AuditEvent {

@@ -1,5 +1,5 @@
 /** Validation and defaults for `horizon-in` settings (flow JSON is a public interface). */
-import { contextStoreName, oneOf, seconds, wholeNumber } from "../settings";
+import { contextStoreName, oneOf, seconds, wholeNumber } from "../common/settings";
 
 export type HorizonDelivery = "acknowledged" | "sent";
 

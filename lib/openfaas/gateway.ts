@@ -10,8 +10,8 @@
  * `/system/*` needs basic auth; the community gateway does not protect the invocation routes,
  * but credentials are sent there too (a proxy in front of the gateway may check them).
  */
-import type { HttpRequest, HttpSender, SendOutcome } from "../delivery/sender";
-import { describeStatus } from "../delivery/sender";
+import type { HttpRequest, HttpSender } from "../http/sender";
+import { describeOutcome } from "../http/sender";
 import { type FunctionRef, parseTopics, qualifiedName, TOPIC_ANNOTATION, TopicMap } from "./topics";
 
 /** Discovery failed: a transport error, an error status or an unusable answer. */
@@ -71,10 +71,6 @@ export function normaliseGatewayUrl(value: string): string {
   if (u.hostname === "") throw new Error(`gateway ${JSON.stringify(text)} has no host`);
   if (u.search !== "" || u.hash !== "") throw new Error(`gateway ${JSON.stringify(text)} must not have a query or fragment`);
   return (u.origin + u.pathname).replace(/\/+$/, "");
-}
-
-function describeOutcome(o: SendOutcome): string {
-  return o.kind === "response" ? describeStatus(o.statusCode) : o.error.message || o.error.code;
 }
 
 interface FunctionStatusLike {

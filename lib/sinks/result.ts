@@ -1,79 +1,57 @@
 /**
- * What a sink puts on its outputs (DESIGN.md §3): output 1 carries `msg.statusCode` and
- * `msg.response` (what the target answered), output 2 carries `msg.error` (the dead letter).
+ * What a sink's `deliver` ends with, the same for every sink: `delivered`, `dead-letter`,
+ * `filtered` (the sink decided not to send it: no rule match) or `closed` (the node closed
+ * first: neither delivered nor dead-lettered, the source replays it). The HTTP engine's results
+ * (lib/http/result.ts) are the delivered, dead-letter and closed cases.
  */
-import type { DeliveredResult, FailedResult } from "../delivery/queue";
-import type { ResponseHeaders } from "../delivery/sender";
+import type { DeliveryResult, FailedResult } from "../http/result";
 
-export interface DeliveredFields {
-  statusCode: number;
-  response: {
-    statusCode: number;
-    headers: ResponseHeaders;
-    /** the start of the answer's body (text, at most 4 KiB) */
-    body: string;
-    attempts: number;
-    durationMs: number;
-  };
+export type { AttemptFailure, DeliveredResult, FailedResult } from "../http/result";
+
+export interface FilteredResult {
+  ok: false;
+  outcome: "filtered";
 }
 
-export function deliveredFields(r: DeliveredResult): DeliveredFields {
-  return {
-    statusCode: r.statusCode,
-    response: {
-      statusCode: r.statusCode,
-      headers: r.headers,
-      body: r.bodyExcerpt,
-      attempts: r.attempts,
-      durationMs: Math.round(r.durationMs),
-    },
-  };
+export type SinkResult = DeliveryResult | FilteredResult;
+
+/** One target's result; `target` names it when a sink has several (OpenFaaS: the function). */
+export interface TargetResult {
+  target?: string;
+  result: SinkResult;
 }
 
-/** `msg.error` of a dead letter. */
-export interface DeadLetter {
-  /** one line for logs, Catch nodes and the debug sidebar */
-  message: string;
-  /** the last HTTP status, 0 when there was no answer (connection refused, timeout, invalid event) */
-  status: number;
-  /** e.g. `HTTP 400 Bad Request`, `HTTP 503 Service Unavailable (gave up after 11 attempts)` */
-  reason: string;
-  /** the start of the last answer's body */
-  body: string;
-  /** requests made (0 when the event was never sent) */
-  attempts: number;
-  /** transport error code (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT, EINVALIDEVENT, ...) when there was no answer */
-  code?: string;
-  /** true when the last failure was retryable and attempts ran out */
-  retryable: boolean;
-  /** OpenFaaS: the function, `name.namespace` */
-  function?: string;
+/** What one `deliver` ended with, over all its targets. */
+export interface DeliverySummary {
+  results: readonly TargetResult[];
+  /** some delivery was ended by close: the message was neither delivered nor dead-lettered */
+  closed: boolean;
 }
 
-export function deadLetter(r: FailedResult, fn?: string): DeadLetter {
-  const d: DeadLetter = {
-    message: fn === undefined ? r.reason : `function ${fn}: ${r.reason}`,
-    status: r.statusCode ?? 0,
-    reason: r.reason,
-    body: r.bodyExcerpt ?? "",
-    attempts: r.attempts,
-    retryable: r.retryable,
-  };
-  if (r.code !== undefined) d.code = r.code;
-  if (fn !== undefined) d.function = fn;
-  return d;
+export const FILTERED: FilteredResult = Object.freeze({ ok: false, outcome: "filtered" }) as FilteredResult;
+
+/** A dead letter made here, before or instead of a request (0 attempts). */
+export function localFailure(code: string, reason: string, message?: string): FailedResult {
+  const r: FailedResult = { ok: false, outcome: "dead-letter", reason, code, attempts: 0, retryable: false, durationMs: 0 };
+  if (message !== undefined) r.message = message;
+  return r;
 }
 
 /** The result for a payload that cannot be sent at all (not a valid CloudEvent). */
 export function invalidEventResult(err: unknown): FailedResult {
-  const text = err instanceof Error ? err.message : String(err);
-  return {
-    ok: false,
-    outcome: "dead-letter",
-    reason: `invalid CloudEvent: ${text}`,
-    code: "EINVALIDEVENT",
-    attempts: 0,
-    retryable: false,
-    durationMs: 0,
-  };
+  return localFailure("EINVALIDEVENT", `invalid CloudEvent: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** A failure for every message while the node's settings are invalid. */
+export function configFailure(reason: string): FailedResult {
+  return localFailure("ECONFIG", `not configured: ${reason}`);
+}
+
+/** A sink with one target per event, as a `DeliverySummary`: `onResult` gets its result first. */
+export function oneTarget(work: Promise<SinkResult>, onResult: (r: TargetResult) => void): Promise<DeliverySummary> {
+  return work.then((result) => {
+    const r: TargetResult = { result };
+    onResult(r);
+    return { results: [r], closed: result.outcome === "closed" };
+  });
 }

@@ -1,6 +1,6 @@
 /** Validation and defaults for `vcenter-in` settings (flow JSON is a public interface). */
 import type { PayloadEncoding, VsphereFormat } from "./cloudevent";
-import { contextStoreName, oneOf, seconds, wholeNumber } from "../settings";
+import { contextStoreName, oneOf, seconds, wholeNumber } from "../common/settings";
 
 export type DeliveryMode = "acknowledged" | "sent";
 

@@ -1,7 +1,7 @@
 /**
  * Validation and defaults for `cloudevent-in` settings (flow JSON is a public interface).
  */
-import { wholeNumber } from "../settings";
+import { wholeNumber } from "../common/settings";
 
 export type WebhookDelivery = "sent" | "acknowledged";
 

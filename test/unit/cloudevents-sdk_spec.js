@@ -16,7 +16,7 @@ const should = require('should');
 const { CloudEvent, HTTP } = require('cloudevents');
 const undici = require('undici');
 const ce = require('../../dist/lib/cloudevents');
-const { HttpSender } = require('../../dist/lib/delivery');
+const { HttpSender } = require('../../dist/lib/http');
 const { startKnativePeer } = require('../support/knative-peer');
 
 function sdkReceive(rec) {

@@ -7,7 +7,7 @@
 const should = require('should');
 const net = require('node:net');
 const ce = require('../../dist/lib/cloudevents');
-const d = require('../../dist/lib/delivery');
+const d = require('../../dist/lib/http');
 const { startKnativePeer } = require('../support/knative-peer');
 
 const FAST = { backoffDelayMs: 20, maxDelayMs: 200, jitter: 0.2, maxAttempts: 6 };

@@ -1,10 +1,10 @@
 'use strict';
-/* Unit tests of lib/delivery: retry policy, retryable tables, queue, and the sender on real sockets. */
+/* Unit tests of lib/http: retry policy, retryable tables, queue, and the sender on real sockets. */
 const should = require('should');
 const http = require('node:http');
 const https = require('node:https');
 const net = require('node:net');
-const d = require('../../dist/lib/delivery');
+const d = require('../../dist/lib/http');
 
 // Self-signed test certificate for 127.0.0.1 / localhost (P-256, valid until 2126).
 const CERT = `-----BEGIN CERTIFICATE-----

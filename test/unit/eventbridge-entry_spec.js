@@ -6,7 +6,7 @@
 require("should");
 const { buildEntry, entrySize, eventEnvelope, envelopeTime, eventTime, EntryError, MAX_BATCH_BYTES } = require("../../dist/lib/eventbridge/entry");
 const { parseBus, parseRule, accountOf } = require("../../dist/lib/eventbridge/arn");
-const { parseEventBridgeSettings } = require("../../dist/lib/eventbridge/settings");
+const { parseEventBridgeSettings } = require("../../dist/lib/sinks");
 const { compilePattern } = require("../../dist/lib/pattern");
 const peer = require("../support/eventbridge-peer");
 

@@ -8,7 +8,7 @@ const path = require('node:path');
 const should = require('should');
 const of = require('../../dist/lib/openfaas');
 const sinks = require('../../dist/lib/sinks');
-const { HttpSender, describeRetryable, KNATIVE_RETRYABLE, OPENFAAS_RETRYABLE } = require('../../dist/lib/delivery');
+const { HttpSender, describeRetryable, KNATIVE_RETRYABLE, OPENFAAS_RETRYABLE } = require('../../dist/lib/http');
 const { startOpenFaasPeer } = require('../support/openfaas-peer');
 
 const tick = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -225,7 +225,7 @@ describe('sinks: openfaas engine', function () {
     sink.start();
     const results = [];
     const all = [];
-    for (let i = 0; i < 5; i++) all.push(sink.dispatch('T', event(i), (r) => results.push(r)));
+    for (let i = 0; i < 5; i++) all.push(sink.deliver('T', event(i), (r) => results.push(r)));
     sink.waiting.should.equal(5);
     const summaries = await Promise.all(all);
     summaries.forEach((s) => s.should.match({ matched: 1, closed: false }));
@@ -241,7 +241,7 @@ describe('sinks: openfaas engine', function () {
     sink = new sinks.OpenFaasSink(settings());
     sink.start();
     const results = [];
-    const s = await sink.dispatch('T', event(1), (r) => results.push(r));
+    const s = await sink.deliver('T', event(1), (r) => results.push(r));
     s.should.match({ matched: 0, closed: false });
     results.length.should.equal(1);
     should(results[0].fn).be.undefined();
@@ -256,7 +256,7 @@ describe('sinks: openfaas engine', function () {
     sink = new sinks.OpenFaasSink(settings());
     sink.start();
     const results = [];
-    const s = await sink.dispatch('T', event(1), (r) => results.push(r));
+    const s = await sink.deliver('T', event(1), (r) => results.push(r));
     s.matched.should.equal(3);
     const by = Object.fromEntries(results.map((r) => [r.fn.name, r.result]));
     by.flaky.should.match({ ok: true, statusCode: 200, attempts: 3 });
@@ -268,14 +268,14 @@ describe('sinks: openfaas engine', function () {
     peer.addFunction({ name: 'a', annotations: { topic: 'T' } });
     sink = new sinks.OpenFaasSink(settings({ ceType: 'com.example.test', ceSource: '/here' }));
     sink.start();
-    await sink.dispatch('T', { hello: 'wörld' }, () => undefined);
+    await sink.deliver('T', { hello: 'wörld' }, () => undefined);
     peer.invocations[0].event.should.match({ specversion: '1.0', type: 'com.example.test', source: '/here', datacontenttype: 'application/json', data: { hello: 'wörld' } });
     const results = [];
-    await sink.dispatch('T', { specversion: '1.0', id: 'x', type: 't' }, (r) => results.push(r));
+    await sink.deliver('T', { specversion: '1.0', id: 'x', type: 't' }, (r) => results.push(r));
     results[0].result.should.match({ ok: false, attempts: 0, code: 'EINVALIDEVENT' });
     results[0].result.reason.should.equal('invalid CloudEvent: attribute source is missing');
     peer.invocations.length.should.equal(1);
-    (await sink.dispatch('nobody', event(2), () => undefined)).should.eql({ matched: 0, results: [], closed: false });
+    (await sink.deliver('nobody', event(2), () => undefined)).should.eql({ matched: 0, results: [], closed: false });
   });
 
   it('close ends waiting and in-flight invocations as closed, fast', async function () {
@@ -283,8 +283,8 @@ describe('sinks: openfaas engine', function () {
     sink = new sinks.OpenFaasSink(settings());
     sink.start();
     const results = [];
-    const p1 = sink.dispatch('T', event(1), (r) => results.push(r));
-    const p2 = sink.dispatch('T', event(2), (r) => results.push(r));
+    const p1 = sink.deliver('T', event(1), (r) => results.push(r));
+    const p2 = sink.deliver('T', event(2), (r) => results.push(r));
     await until(() => peer.invocations.length === 1, 3000, 'first invocation');
     const t0 = Date.now();
     await sink.close();
@@ -292,7 +292,7 @@ describe('sinks: openfaas engine', function () {
     (await p1).closed.should.be.true();
     (await p2).closed.should.be.true();
     results.should.eql([]); // no result for closed invocations
-    (await sink.dispatch('T', event(3), () => undefined)).closed.should.be.true();
+    (await sink.deliver('T', event(3), () => undefined)).closed.should.be.true();
   });
 });
 

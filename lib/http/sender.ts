@@ -11,7 +11,7 @@ import { Agent, type Dispatcher } from "undici";
 export interface HttpSenderOptions {
   /** TCP + TLS connect timeout (default 10 s). */
   connectTimeoutMs?: number;
-  /** Until the response headers arrive, and then between body chunks (default 30 s). */
+  /** Until the response headers arrive, then between body chunks and for the whole body (default 30 s). */
   requestTimeoutMs?: number;
   /** Accept any server certificate (self-signed vCenter-style test setups). */
   insecureSSL?: boolean;
@@ -158,10 +158,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   private total = 0;
   private truncated = false;
   private settled = false;
+  private bodyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly limit: number,
     private readonly drainLimit: number,
+    /** the whole body must arrive within this after the headers (a slow drip must not hold a request for ever) */
+    private readonly bodyDeadlineMs: number,
     /** with the answer, or with `undefined` and the error that ended the request */
     private readonly settle: (exchange: Exchange, answer: ResponseOutcome | undefined, err?: unknown) => void,
   ) {}
@@ -176,6 +179,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.statusCode = statusCode;
     this.statusText = statusMessage || STATUS_CODES[statusCode] || "";
     this.headers = headers as ResponseHeaders;
+    if (this.bodyTimer === undefined && this.bodyDeadlineMs > 0) {
+      this.bodyTimer = setTimeout(() => {
+        const err = new Error(`the answer's body did not arrive within ${this.bodyDeadlineMs} ms`) as Error & { code: string };
+        err.code = "UND_ERR_BODY_TIMEOUT";
+        this.abort(err);
+      }, this.bodyDeadlineMs);
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -203,6 +213,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
     if (this.settled) return;
     this.settled = true;
+    clearTimeout(this.bodyTimer);
     this.chunks = [];
     this.settle(this, undefined, err);
   }
@@ -218,6 +229,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private finish(): void {
     if (this.settled) return;
     this.settled = true;
+    clearTimeout(this.bodyTimer);
     const kept = this.kept;
     const body = kept === 0 ? "" : (this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, kept)).toString("utf8");
     this.chunks = [];
@@ -335,7 +347,7 @@ export class HttpSender {
 
     this.active++;
     return new Promise<SendOutcome>((resolve) => {
-      const exchange = new Exchange(this.bodyLimit, this.drainLimit, (ex, answer, err) => {
+      const exchange = new Exchange(this.bodyLimit, this.drainLimit, this.requestTimeoutMs, (ex, answer, err) => {
         this.active--;
         if (set !== undefined) set.delete(ex);
         if (answer === undefined) {
@@ -410,4 +422,9 @@ function errorOutcome(error: TransportError, started: number): ErrorOutcome {
 export function describeStatus(statusCode: number): string {
   const text = STATUS_CODES[statusCode];
   return text ? `HTTP ${statusCode} ${text}` : `HTTP ${statusCode}`;
+}
+
+/** One line for an attempt's outcome: the status, or the transport error. */
+export function describeOutcome(o: SendOutcome): string {
+  return o.kind === "response" ? describeStatus(o.statusCode) : o.error.message || o.error.code;
 }

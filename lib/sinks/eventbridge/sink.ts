@@ -1,25 +1,23 @@
 /**
- * The `eventbridge-out` engine, free of Node-RED: a payload becomes a CloudEvent (or the data of
+ * The `eventbridge-out` sink, free of Node-RED: a payload becomes a CloudEvent (or the data of
  * one), then the PutEvents entry; with a rule configured, the envelope EventBridge would build
  * is matched against the rule's pattern first, and events the rule would not match are
- * `filtered` (not sent). The rest go through the batcher.
+ * `filtered` (not sent). The rest go through the batcher (lib/eventbridge/batcher.ts).
  *
- * Every `submit` resolves exactly once with `sent`, `dead-letter`, `filtered` or `closed`
+ * Every `deliver` resolves exactly once with `delivered`, `dead-letter`, `filtered` or `closed`
  * (abandoned by close: neither sent nor dead-lettered). It never rejects.
  */
-import { toCloudEvent, type CloudEvent } from "../cloudevents/event";
-import { resolveRetryPolicy, type RetryPolicy } from "../delivery/retry";
-import { PutEventsBatcher, type ClosedResult, type FailedResult, type PutResult, type RetryNotice, type SentResult } from "./batcher";
-import { createEventBridgeApi, type EventBridgeApi } from "./client";
-import { buildEntry, EntryError, eventEnvelope, type EntryParts } from "./entry";
-import { RuleWatcher, type RuleState } from "./rule";
+import { toCloudEvent, type CloudEvent } from "../../cloudevents/event";
+import { PutEventsBatcher, type PutResult, type RetryNotice } from "../../eventbridge/batcher";
+import { createEventBridgeApi, type EventBridgeApi } from "../../eventbridge/client";
+import { buildEntry, EntryError, eventEnvelope, type EntryParts } from "../../eventbridge/entry";
+import { RuleWatcher, type RuleState } from "../../eventbridge/rule";
+import { closedResult } from "../../http/result";
+import { resolveRetryPolicy, type RetryPolicy } from "../../http/retry";
+import { SinkCounters } from "../counters";
+import { FILTERED, invalidEventResult, localFailure, type SinkResult } from "../result";
+import { scrubResult } from "../scrub-result";
 import type { EventBridgeSettings } from "./settings";
-
-export interface FilteredResult {
-  outcome: "filtered";
-}
-
-export type SinkResult = SentResult | FailedResult | ClosedResult | FilteredResult;
 
 /** Entry retries: 10 attempts, waits 200 ms, 400 ms, … at most 20 s (about a minute in all). */
 export const EVENTBRIDGE_RETRY: Readonly<RetryPolicy> = Object.freeze({
@@ -49,23 +47,35 @@ export interface EventBridgeSinkOptions {
   random?: () => number;
 }
 
-export class SinkCounts {
-  sent = 0;
-  filtered = 0;
-  failed = 0;
-  lastError: string | undefined;
-  /** the most recent result was a failure */
-  lastFailed = false;
-  /** a retry is waiting: why */
-  retrying: RetryNotice | undefined;
+/** A dead letter made here: `reason` leads with the code, as the batcher's do. */
+function failed(code: string, message: string): SinkResult {
+  return localFailure(code, `${code}: ${message}`, message);
 }
 
-function failed(code: string, message: string): FailedResult {
-  return { outcome: "dead-letter", code, message, status: 0, attempts: 0, retryable: false, durationMs: 0 };
+/** The batcher's result as the sinks' result. */
+function fromPut(r: PutResult): SinkResult {
+  switch (r.outcome) {
+    case "sent":
+      return { ok: true, outcome: "delivered", statusCode: 200, bodyExcerpt: "", headers: {}, attempts: r.attempts, durationMs: r.durationMs, id: r.eventId };
+    case "dead-letter":
+      return {
+        ok: false,
+        outcome: "dead-letter",
+        reason: `${r.code}: ${r.message}`,
+        message: r.message,
+        code: r.code,
+        statusCode: r.status,
+        attempts: r.attempts,
+        retryable: r.retryable,
+        durationMs: r.durationMs,
+      };
+    case "closed":
+      return closedResult(0, performance.now());
+  }
 }
 
 export class EventBridgeSink {
-  readonly counts = new SinkCounts();
+  readonly counters = new SinkCounters();
   private readonly api: EventBridgeApi;
   private readonly batcher: PutEventsBatcher;
   private readonly watcher: RuleWatcher | undefined;
@@ -81,6 +91,7 @@ export class EventBridgeSink {
       options.api ??
       createEventBridgeApi({
         region: settings.region,
+        requestTimeoutMs: settings.timeoutMs,
         ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
         ...(settings.credentials !== undefined ? { credentials: settings.credentials } : {}),
       });
@@ -91,8 +102,9 @@ export class EventBridgeSink {
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       retry: resolveRetryPolicy({ ...EVENTBRIDGE_RETRY, ...options.retry }),
       onRetry: (n) => {
-        this.counts.retrying = n;
-        options.onRetry?.(n);
+        const notice = this.settings.secrets.empty ? n : { ...n, message: this.settings.secrets.scrub(n.message) };
+        this.counters.attemptFailed({ attempt: n.attempt, reason: n.code, retryable: true, nextDelayMs: n.delayMs });
+        options.onRetry?.(notice);
       },
       ...(options.onCall !== undefined ? { onCall: options.onCall } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
@@ -104,7 +116,7 @@ export class EventBridgeSink {
             ...(options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {}),
             ...(options.errorRetryMs !== undefined ? { errorRetryMs: options.errorRetryMs } : {}),
             ...(options.random !== undefined ? { random: options.random } : {}),
-            ...(options.onRuleChange !== undefined ? { onChange: options.onRuleChange } : {}),
+            ...(options.onRuleChange !== undefined ? { onChange: this.scrubRuleChange(options.onRuleChange) } : {}),
           });
   }
 
@@ -115,7 +127,22 @@ export class EventBridgeSink {
 
   /** The rule's state; undefined when no rule is configured (every event is sent). */
   get ruleState(): RuleState | undefined {
-    return this.watcher?.state;
+    const state = this.watcher?.state;
+    return state === undefined ? undefined : this.scrubRule(state);
+  }
+
+  /** A rule state with the endpoint's texts scrubbed of the keys. */
+  private scrubRule(state: RuleState): RuleState {
+    const s = this.settings.secrets;
+    if (s.empty) return state;
+    if (state.state === "stale") return { ...state, reason: s.scrub(state.reason), brief: s.scrub(state.brief) };
+    if (state.state === "loading") return state.reason === undefined ? state : { ...state, reason: s.scrub(state.reason) };
+    if (state.state === "unfilterable" || state.state === "error") return { ...state, reason: s.scrub(state.reason) };
+    return state;
+  }
+
+  private scrubRuleChange(fn: (state: RuleState, previous: RuleState) => void): (state: RuleState, previous: RuleState) => void {
+    return (state, previous) => fn(this.scrubRule(state), this.scrubRule(previous));
   }
 
   /** Read the rule again now (tests, or an editor button). */
@@ -129,14 +156,14 @@ export class EventBridgeSink {
   }
 
   /** Deliver one payload (`msg.payload`, with `msg.topic`). Never rejects. */
-  async submit(payload: unknown, topic: unknown): Promise<SinkResult> {
-    const result = await this.process(payload, topic);
-    this.record(result);
+  async deliver(payload: unknown, topic: unknown): Promise<SinkResult> {
+    const result = scrubResult(this.settings.secrets, await this.process(payload, topic));
+    this.counters.record(result);
     return result;
   }
 
   private async process(payload: unknown, topic: unknown): Promise<SinkResult> {
-    if (this.closed) return { outcome: "closed" };
+    if (this.closed) return closedResult(0, performance.now());
     let event: CloudEvent;
     let parts: EntryParts;
     try {
@@ -144,7 +171,9 @@ export class EventBridgeSink {
       parts = buildEntry(event, topic, this.settings.bus.value);
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
-      return err instanceof EntryError ? failed("EINVALIDENTRY", text) : failed("EINVALIDEVENT", `invalid CloudEvent: ${text}`);
+      if (err instanceof EntryError) return failed("EINVALIDENTRY", text);
+      const r = invalidEventResult(err);
+      return failed("EINVALIDEVENT", r.reason);
     }
     if (this.watcher !== undefined) {
       let state = this.watcher.state;
@@ -163,7 +192,7 @@ export class EventBridgeSink {
       switch (state.state) {
         case "closed":
         case "loading":
-          return { outcome: "closed" };
+          return closedResult(0, performance.now());
         case "error":
           return failed("ERULE", state.reason);
         case "ready":
@@ -172,41 +201,18 @@ export class EventBridgeSink {
             account: state.rule.account ?? this.settings.bus.account ?? "",
             region: this.settings.region,
           });
-          if (!state.pattern.matches(envelope)) return { outcome: "filtered" };
+          if (!state.pattern.matches(envelope)) return FILTERED;
           break;
         }
         case "unfilterable":
           break;
       }
     }
-    if (this.closed) return { outcome: "closed" };
-    const r: PutResult = await this.batcher.submit(parts.entry, parts.size);
-    return r;
+    if (this.closed) return closedResult(0, performance.now());
+    return fromPut(await this.batcher.submit(parts.entry, parts.size));
   }
 
-  private record(r: SinkResult): void {
-    const c = this.counts;
-    switch (r.outcome) {
-      case "sent":
-        c.sent++;
-        c.lastFailed = false;
-        c.retrying = undefined;
-        break;
-      case "dead-letter":
-        c.failed++;
-        c.lastFailed = true;
-        c.lastError = r.message;
-        c.retrying = undefined;
-        break;
-      case "filtered":
-        c.filtered++;
-        break;
-      case "closed":
-        break;
-    }
-  }
-
-  /** Abort everything at once; pending submits resolve `closed`. */
+  /** Abort everything at once; pending deliveries resolve `closed`. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -1,4 +1,4 @@
-/** Shared HTTP delivery engine: sender (undici), retry policy, retryable tables, queue. */
+/** The HTTP sending engine of the sinks: sender (undici), retry policy, retryable tables, queue. */
 export {
   type ErrorOutcome,
   type HttpRequest,
@@ -10,6 +10,7 @@ export {
   type TransportErrorKind,
   HttpSender,
   classifyError,
+  describeOutcome,
   describeStatus,
 } from "./sender";
 export {
@@ -28,16 +29,7 @@ export {
   describeRetryable,
   isRetryableStatus,
 } from "./retryable";
-export {
-  type AttemptFailure,
-  type DeliveredResult,
-  type DeliveryJob,
-  type DeliveryQueueOptions,
-  type DeliveryResult,
-  type FailedResult,
-  type HttpDeliveryOptions,
-  type RetryOptions,
-  DeliveryQueue,
-  HttpDelivery,
-  deliverWithRetry,
-} from "./queue";
+export { type AttemptFailure, type DeliveredResult, type DeliveryResult, type FailedResult, closedResult } from "./result";
+export { type RetryOptions, deliverWithRetry } from "./deliver-with-retry";
+export { type DeliveryJob, type DeliveryQueueOptions, DeliveryQueue } from "./queue";
+export { type HttpDeliveryOptions, HttpDelivery } from "./http-delivery";

@@ -1,5 +1,5 @@
 /**
- * The `openfaas-out` engine: discovers the gateway's functions and their `topic` annotations
+ * The `openfaas-out` sink: discovers the gateway's functions and their `topic` annotations
  * (lib/openfaas), and invokes every function subscribed to a message's topic with the
  * structured CloudEvent, synchronously or asynchronously, with retries (429 and 5xx except
  * 501, as the VMware Event Router). Free of Node-RED.
@@ -8,104 +8,31 @@
  * cannot be listed `retries + 1` times in a row after a message arrived, that message is
  * dead-lettered (it cannot wait forever, and nothing can be invoked without the list).
  */
-import { toCloudEvent, type WrapOptions } from "../cloudevents/event";
-import { toStructured } from "../cloudevents/http";
-import { type AttemptFailure, DeliveryQueue, type DeliveryResult, deliverWithRetry, type FailedResult, type RetryOptions } from "../delivery/queue";
-import { OPENFAAS_RETRYABLE } from "../delivery/retryable";
-import { HttpSender } from "../delivery/sender";
-import { type DiscoveryState, FunctionDiscovery, type RefreshReport } from "../openfaas/discovery";
-import { GatewayClient, MAX_LIST_BYTES } from "../openfaas/gateway";
-import type { FunctionRef, TopicMap } from "../openfaas/topics";
-import { booleanSetting, httpUrlSetting, numberSetting, SinkConfigError, wrapSettings } from "./config";
-import { invalidEventResult } from "./result";
-import { countersView, shortReason, type SinkCounters, type StatusView } from "./status";
-
-export interface OpenFaasSettings {
-  gateway: string;
-  async: boolean;
-  /** `X-Callback-Url` for asynchronous invocations ("" = none) */
-  callbackUrl: string;
-  insecureSSL: boolean;
-  timeoutMs: number;
-  retries: number;
-  backoffDelayMs: number;
-  concurrency: number;
-  refreshIntervalMs: number;
-  wrap: WrapOptions;
-  username: string;
-  password: string;
-}
-
-export interface OpenFaasConfig {
-  gateway?: unknown;
-  async?: unknown;
-  callbackUrl?: unknown;
-  insecureSSL?: unknown;
-  timeout?: unknown;
-  retries?: unknown;
-  backoffDelay?: unknown;
-  concurrency?: unknown;
-  refreshInterval?: unknown;
-  ceType?: unknown;
-  ceSource?: unknown;
-}
-
-export interface OpenFaasCredentials {
-  username?: string;
-  password?: string;
-}
-
-/** As the VMware Event Router's OpenFaaS processor: 3 retries, 1 s, 2 s, 4 s. */
-export const OPENFAAS_DEFAULTS = Object.freeze({
-  timeout: 60,
-  retries: 3,
-  backoffDelay: 0.5,
-  concurrency: 1,
-  refreshInterval: 10,
-  maxDelayMs: 30_000,
-});
-
-export function parseOpenFaasSettings(config: OpenFaasConfig, credentials: OpenFaasCredentials | undefined, defaultSource: string): OpenFaasSettings {
-  const gateway = httpUrlSetting(config.gateway, "gateway", "http://gateway.openfaas:8080");
-  const async = booleanSetting(config.async);
-  let callbackUrl = "";
-  if (typeof config.callbackUrl === "string" && config.callbackUrl.trim() !== "") {
-    callbackUrl = httpUrlSetting(config.callbackUrl, "callback URL", "http://node-red:1880/openfaas-result");
-  }
-  const creds = credentials ?? {};
-  if ((creds.username ?? "") === "" && (creds.password ?? "") !== "") {
-    throw new SinkConfigError("a gateway password is set but no user name (credentials)");
-  }
-  if (gateway.includes("?") || gateway.includes("#")) throw new SinkConfigError("the gateway URL must not have a query or fragment");
-  return {
-    gateway,
-    async,
-    callbackUrl,
-    insecureSSL: booleanSetting(config.insecureSSL),
-    timeoutMs: numberSetting(config.timeout, { name: "timeout", default: OPENFAAS_DEFAULTS.timeout, min: 0.1, max: 3600, unit: "s" }) * 1000,
-    retries: numberSetting(config.retries, { name: "retries", default: OPENFAAS_DEFAULTS.retries, min: 0, max: 100, integer: true }),
-    backoffDelayMs: numberSetting(config.backoffDelay, { name: "back-off delay", default: OPENFAAS_DEFAULTS.backoffDelay, min: 0, max: 60, unit: "s" }) * 1000,
-    concurrency: numberSetting(config.concurrency, { name: "concurrency", default: OPENFAAS_DEFAULTS.concurrency, min: 1, max: 1000, integer: true }),
-    refreshIntervalMs:
-      numberSetting(config.refreshInterval, { name: "refresh interval", default: OPENFAAS_DEFAULTS.refreshInterval, min: 0.1, max: 86400, unit: "s" }) * 1000,
-    wrap: wrapSettings(config.ceType, config.ceSource, defaultSource),
-    username: creds.username ?? "",
-    password: creds.password ?? "",
-  };
-}
+import { toCloudEvent } from "../../cloudevents/event";
+import { toStructured } from "../../cloudevents/http";
+import { deliverWithRetry, type RetryOptions } from "../../http/deliver-with-retry";
+import { DeliveryQueue } from "../../http/queue";
+import type { AttemptFailure, DeliveryResult } from "../../http/result";
+import { OPENFAAS_RETRYABLE } from "../../http/retryable";
+import { HttpSender } from "../../http/sender";
+import { type DiscoveryState, FunctionDiscovery, type RefreshReport } from "../../openfaas/discovery";
+import { GatewayClient, MAX_LIST_BYTES } from "../../openfaas/gateway";
+import type { FunctionRef, TopicMap } from "../../openfaas/topics";
+import { SinkCounters } from "../counters";
+import { type DeliverySummary, invalidEventResult, localFailure, type TargetResult } from "../result";
+import { scrubAttempt, scrubResult } from "../scrub-result";
+import { OPENFAAS_DEFAULTS, type OpenFaasSettings } from "./settings";
 
 /** One invocation's outcome; `fn` is undefined when no function list could be had. */
-export interface InvocationResult {
+export interface InvocationResult extends TargetResult {
   fn: FunctionRef | undefined;
   result: DeliveryResult;
 }
 
-export interface DispatchSummary {
+export interface InvocationSummary extends DeliverySummary {
   /** functions subscribed to the topic */
   matched: number;
   results: InvocationResult[];
-  /** some invocation was ended by close(): the message was neither delivered nor dead-lettered */
-  closed: boolean;
 }
 
 export interface OpenFaasSinkOptions {
@@ -120,14 +47,15 @@ interface Held {
   topic: string | undefined;
   payload: unknown;
   onResult: (r: InvocationResult) => void;
-  resolve: (s: DispatchSummary) => void;
+  resolve: (s: InvocationSummary) => void;
   /** discovery failures counted when the message arrived */
   failuresAtArrival: number;
 }
 
-const CLOSED_SUMMARY: DispatchSummary = Object.freeze({ matched: 0, results: [], closed: true }) as DispatchSummary;
+const CLOSED_SUMMARY: InvocationSummary = Object.freeze({ matched: 0, results: [], closed: true }) as InvocationSummary;
 
 export class OpenFaasSink {
+  readonly counters = new SinkCounters();
   readonly client: GatewayClient;
   readonly discovery: FunctionDiscovery;
   private readonly listSender: HttpSender;
@@ -172,8 +100,8 @@ export class OpenFaasSink {
       client: this.client,
       intervalMs: settings.refreshIntervalMs,
       initialRetryMs: Math.min(1000, settings.refreshIntervalMs),
-      onState: (s) => options.onDiscoveryState?.(s),
-      onRefresh: (r) => this.refreshed(r),
+      onState: (s) => options.onDiscoveryState?.(this.scrubState(s)),
+      onRefresh: (r) => this.refreshed(r.reason !== undefined ? { ...r, reason: settings.secrets.scrub(r.reason) } : r),
     });
   }
 
@@ -197,26 +125,29 @@ export class OpenFaasSink {
    * letter; not for `closed`); the promise resolves once all have ended. Invocations start in
    * call order. Never rejects.
    */
-  dispatch(topic: string | undefined, payload: unknown, onResult: (r: InvocationResult) => void): Promise<DispatchSummary> {
+  deliver(topic: string | undefined, payload: unknown, onResult: (r: InvocationResult) => void): Promise<InvocationSummary> {
     if (this.isClosed) return Promise.resolve(CLOSED_SUMMARY);
     const map = this.discovery.map;
     if (map === undefined || this.held.length > 0) {
-      return new Promise<DispatchSummary>((resolve) => {
+      return new Promise<InvocationSummary>((resolve) => {
         this.held.push({ topic, payload, onResult, resolve, failuresAtArrival: this.discoveryFailures });
       });
     }
     return this.invoke(map, topic, payload, onResult);
   }
 
-  private invoke(map: TopicMap, topic: string | undefined, payload: unknown, onResult: (r: InvocationResult) => void): Promise<DispatchSummary> {
+  private invoke(map: TopicMap, topic: string | undefined, payload: unknown, onResult: (r: InvocationResult) => void): Promise<InvocationSummary> {
     const fns = map.match(topic);
-    if (fns.length === 0) return Promise.resolve({ matched: 0, results: [], closed: false });
+    if (fns.length === 0) {
+      this.counters.filtered++;
+      return Promise.resolve({ matched: 0, results: [], closed: false });
+    }
     let body: string;
     try {
       body = toStructured(toCloudEvent(payload, this.settings.wrap)).body as string;
     } catch (err) {
-      const results = fns.map((fn) => ({ fn, result: invalidEventResult(err) }));
-      for (const r of results) safeCall(onResult, r);
+      const results = fns.map((fn) => invocationResult(fn, invalidEventResult(err)));
+      for (const r of results) this.report(onResult, r);
       return Promise.resolve({ matched: fns.length, results, closed: false });
     }
     const invocations = fns.map((fn) => {
@@ -230,13 +161,16 @@ export class OpenFaasSink {
         retry: { maxAttempts: this.settings.retries + 1, backoffDelayMs: this.settings.backoffDelayMs, maxDelayMs: OPENFAAS_DEFAULTS.maxDelayMs },
       };
       const onAttemptFailed = this.options.onAttemptFailed;
-      if (onAttemptFailed !== undefined) retry.onAttemptFailed = (f) => onAttemptFailed(f, fn);
+      retry.onAttemptFailed = scrubAttempt(this.settings.secrets, (f) => {
+        this.counters.attemptFailed(f, fn.qualifiedName);
+        onAttemptFailed?.(f, fn);
+      });
       if (this.options.random !== undefined) retry.random = this.options.random;
       return this.queue
         .push((signal) => deliverWithRetry(this.invokeSender, request, retry, signal))
         .then((result): InvocationResult => {
-          const r = { fn, result };
-          if (result.outcome !== "closed") safeCall(onResult, r);
+          const r = invocationResult(fn, scrubResult(this.settings.secrets, result));
+          if (result.outcome !== "closed") this.report(onResult, r);
           return r;
         });
     });
@@ -273,20 +207,24 @@ export class OpenFaasSink {
         keep.push(h);
         continue;
       }
-      const result: FailedResult = {
-        ok: false,
-        outcome: "dead-letter",
-        reason: `cannot list the gateway's functions: ${this.lastDiscoveryError} (gave up after ${attempts} attempts)`,
-        code: "ENOFUNCTIONLIST",
-        attempts,
-        retryable: true,
-        durationMs: 0,
-      };
+      const result = localFailure("ENOFUNCTIONLIST", `cannot list the gateway's functions: ${this.lastDiscoveryError} (gave up after ${attempts} attempts)`);
+      result.attempts = attempts;
+      result.retryable = true;
       const r: InvocationResult = { fn: undefined, result };
-      safeCall(h.onResult, r);
+      this.report(h.onResult, r);
       h.resolve({ matched: 0, results: [r], closed: false });
     }
     this.held = keep;
+  }
+
+  /** One invocation ended: count it, then tell the caller. */
+  private report(onResult: (r: InvocationResult) => void, r: InvocationResult): void {
+    this.counters.record(r.result);
+    safeCall(onResult, r);
+  }
+
+  private scrubState(s: DiscoveryState): DiscoveryState {
+    return "reason" in s ? { ...s, reason: this.settings.secrets.scrub(s.reason) } : s;
   }
 
   /** Stop discovery; waiting and in-flight invocations end `closed`; sockets closed; ≤ about 1 s. */
@@ -310,20 +248,6 @@ function safeCall<T>(fn: (v: T) => void, v: T): void {
   }
 }
 
-/** What `openfaas-out` shows: discovery problems first, then retries and counts. */
-export function openFaasStatusView(state: DiscoveryState, counters: SinkCounters): StatusView {
-  if (state.state === "pending") return { fill: "yellow", shape: "ring", key: "status.discovering", params: {} };
-  if (state.state === "failed") return { fill: "red", shape: "ring", key: "status.no-functions", params: { reason: shortReason(state.reason) } };
-  if (state.state === "stale") {
-    return { fill: "yellow", shape: "ring", key: "status.stale", params: { reason: shortReason(state.reason), functions: state.subscribers } };
-  }
-  const v = countersView(counters);
-  if (v.key === "status.ready") v.fill = "green";
-  v.params.functions = state.subscribers;
-  v.params.unmatched = counters.unmatched;
-  if (counters.retrying?.target !== undefined) {
-    v.key = "status.retrying-function";
-    v.params.function = counters.retrying.target;
-  }
-  return v;
+function invocationResult(fn: FunctionRef, result: DeliveryResult): InvocationResult {
+  return { fn, target: fn.qualifiedName, result };
 }
