@@ -141,8 +141,10 @@ export class SoapTransport {
       if (res.statusCode === 200) return chunks;
       const text = Buffer.concat(chunks).toString("utf8");
       if (res.statusCode === 500 && text.includes("Fault")) throw parseFault(text, res.statusCode);
+      // scrubbed before it is cut: a secret cut in two would survive in part
+      const shown = (this.scrubber?.scrub(text) ?? text).slice(0, 200).trim();
       throw new VsphereError(
-        `vCenter answered HTTP ${res.statusCode}${text !== "" ? `: ${text.slice(0, 200).trim()}` : ""}`,
+        `vCenter answered HTTP ${res.statusCode}${shown !== "" ? `: ${shown}` : ""}`,
         "transport",
         undefined,
         res.statusCode,
