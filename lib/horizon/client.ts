@@ -71,7 +71,7 @@ export interface HorizonClientOptions {
   connectTimeoutMs?: number;
   /** time to the response headers, and between body chunks (default 30 s) */
   requestTimeoutMs?: number;
-  /** largest response body accepted (default 64 MiB) */
+  /** largest response body accepted (default 16 MiB: a page of 1,000 audit events is well under 1 MB) */
   maxResponseBytes?: number;
 }
 
@@ -165,7 +165,7 @@ export class HorizonClient implements AuditEventSource {
     const u = new URL(opts.baseUrl);
     this.origin = u.origin;
     this.basePath = u.pathname.replace(/\/+$/, "");
-    this.maxBytes = opts.maxResponseBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = opts.maxResponseBytes ?? 16 * 1024 * 1024;
     // secrets as configured and as they look once whitespace is folded for an excerpt
     const secrets = [opts.domain, opts.username, opts.password];
     this.scrubber = new Scrubber([...secrets, ...secrets.map((x) => fold(x ?? ""))], [{ username: opts.username, password: opts.password }]);
