@@ -69,7 +69,7 @@ export interface HorizonClientOptions {
   ca?: string | Buffer;
   /** connect timeout (default 10 s) */
   connectTimeoutMs?: number;
-  /** time to the response headers, and between body chunks (default 30 s) */
+  /** time to the response headers, between body chunks, and for the whole exchange (default 30 s) */
   requestTimeoutMs?: number;
   /** largest response body accepted (default 16 MiB: a page of 1,000 audit events is well under 1 MB) */
   maxResponseBytes?: number;
@@ -157,6 +157,7 @@ export class HorizonClient implements AuditEventSource {
   private readonly abort = new AbortController();
   private closed = false;
   private readonly maxBytes: number;
+  private readonly timeoutMs: number;
   /** removes the configured domain, user name and password from text quoted from Horizon */
   private readonly scrubber: Scrubber;
   readonly stats: ClientStats = { logins: 0, refreshes: 0, refreshRefused: 0, unauthorized: 0, requests: 0 };
@@ -170,6 +171,7 @@ export class HorizonClient implements AuditEventSource {
     const secrets = [opts.domain, opts.username, opts.password];
     this.scrubber = new Scrubber([...secrets, ...secrets.map((x) => fold(x ?? ""))], [{ username: opts.username, password: opts.password }]);
     const timeout = opts.requestTimeoutMs ?? 30_000;
+    this.timeoutMs = timeout;
     const connect: Record<string, unknown> = { timeout: opts.connectTimeoutMs ?? 10_000 };
     if (opts.insecureSSL === true) connect.rejectUnauthorized = false;
     if (opts.ca !== undefined) connect.ca = opts.ca;
@@ -317,7 +319,9 @@ export class HorizonClient implements AuditEventSource {
     const headers: Record<string, string> = { accept: "application/json" };
     if (o.body !== undefined) headers["content-type"] = "application/json";
     if (o.bearer === true && this.accessToken !== undefined) headers.authorization = `Bearer ${this.accessToken}`;
-    const signal = o.signal === undefined ? this.abort.signal : AbortSignal.any([o.signal, this.abort.signal]);
+    // a whole exchange, body included, within the timeout: a slow drip must not hold the reader
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const signal = AbortSignal.any(o.signal === undefined ? [this.abort.signal, deadline] : [o.signal, this.abort.signal, deadline]);
     this.stats.requests++;
     try {
       const res = await this.agent.request({
@@ -357,6 +361,9 @@ export class HorizonClient implements AuditEventSource {
       return { status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body, text };
     } catch (err) {
       if (err instanceof HorizonError) throw err;
+      if (deadline.aborted && !this.closed && o.signal?.aborted !== true) {
+        throw new HorizonError(`${method} ${path.split("?")[0]}: no complete answer within ${this.timeoutMs / 1000} s`, "transport");
+      }
       if (this.closed || signal.aborted) throw new HorizonError("Horizon client closed", "closed");
       const e = classifyError(err);
       throw new HorizonError(`${this.origin}: ${e.message}${e.code !== "" ? ` (${e.code})` : ""}`, "transport");
