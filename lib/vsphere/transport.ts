@@ -7,7 +7,7 @@ import { Pool, type Dispatcher } from "undici";
 import { VsphereError, faultError, scrubError, type TextScrubber } from "./faults";
 import { DEFAULT_MAX_RESPONSE_BYTES, readBody, tooSlow } from "./response-body";
 import { child, parseXml, type XmlNode } from "./xml";
-import { scanXml, XmlScanError } from "./xml-scan";
+import { MAX_CONTROL_XML_DEPTH, scanXml, XmlScanError } from "./xml-scan";
 
 export interface TransportOptions {
   /** normalised SDK URL, e.g. https://vc.example.com/sdk */
@@ -164,7 +164,7 @@ export class SoapTransport {
     const text = Buffer.concat(chunks).toString("utf8");
     chunks.length = 0;
     try {
-      scanXml(text, 2, () => undefined);
+      scanXml(text, 2, () => undefined, MAX_CONTROL_XML_DEPTH);
     } catch (err) {
       if (!(err instanceof XmlScanError)) throw err;
       throw this.scrub(new VsphereError(`vCenter sent a response that is not well-formed XML: ${err.message}`, "transport"));

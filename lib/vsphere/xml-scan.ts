@@ -62,11 +62,17 @@ const PREDEFINED_NS: Record<string, string> = { xml: "http://www.w3.org/XML/1998
 const INCOMPLETE = Symbol("incomplete");
 
 /**
- * Deepest element nesting accepted. SOAP event pages nest about 20 levels; consumers of the
- * tree (event conversion, JSON, Node-RED's message cloning) recurse through it, so a hostile
- * document nested thousands deep is refused here, where it costs nothing.
+ * Deepest element nesting the scanner accepts. Building the tree is iterative, so this only
+ * keeps a hostile document nested hundreds of thousands deep from reaching consumers at all
+ * (event pages nest about 20 levels; the event converter cuts its own nesting at 200).
  */
-export const MAX_XML_DEPTH = 256;
+export const MAX_XML_DEPTH = 4096;
+
+/**
+ * Deepest nesting accepted in a control response, checked before the `soap` package parses it
+ * (lib/vsphere/transport.ts): service content, collectors and property values nest far less.
+ */
+export const MAX_CONTROL_XML_DEPTH = 256;
 
 /** An unfinished tail shorter than this is scanned again on every write. */
 const SMALL_TAIL = 4096;
@@ -345,8 +351,9 @@ export function scanXml(
   xml: string,
   emitDepth = 0,
   onElement?: (node: XmlNode, parent: XmlNode | undefined) => void,
+  maxDepth = MAX_XML_DEPTH,
 ): XmlNode {
-  const s = new XmlScanner(emitDepth, onElement);
+  const s = new XmlScanner(emitDepth, onElement, maxDepth);
   s.write(xml);
   return s.end();
 }

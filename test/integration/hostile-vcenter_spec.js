@@ -175,7 +175,7 @@ describe("vcenter-in against a hostile vCenter", function () {
   });
 
   it("refuses XML nested 100,000 deep without overflowing anything", async () => {
-    await hostileCase("deep", /nested deeper than 256 levels/, { match: /ReadNextEvents|RetrieveServiceContent/ });
+    await hostileCase("deep", /nested deeper than \d+ levels/, { match: /ReadNextEvents|RetrieveServiceContent/ });
   });
 
   it("never shows the password a server echoes back from the Login request", async () => {
