@@ -11,20 +11,25 @@
  *   sent: the relay answers 202 at once and forwards in the background
  *     Node-RED: cloudevent-in (delivery sent) -> knative-out; raw: 202, then undici
  *
- * and two references for what any node on Node-RED's httpNode can reach, each against the raw
+ * and the same two with `cloudevent-in` on a port of its own (`port`, issue 16; modes
+ * `own-acknowledged`, `own-sent`: Node-RED's HTTP stack is not in the path), and two references
+ * for what any node on Node-RED's httpNode can reach, each against the raw
  * relay in `sent` mode: `floor`, a bare route added to RED.httpNode that reads the body and
  * answers 202 (no flow, no relaying), and `core`, the core `http in -> http response` nodes
  * answering 202 without relaying anything.
  *
  * Prints JSON: per pair and run, events/s and p50/p99 latency for both relays, and the ratios
- * (package / raw). Target (issue 6): throughput >= 0.8x raw with comparable p99.
+ * (package / raw). Target (issue 6): throughput >= 0.8x raw with comparable p99; issue 16: the
+ * own-port modes >= 0.8x raw, every event delivered (`failed` 0), p99 reported.
  *
- *   npm run build && node bench/relay.js [--seconds 5] [--connections 32] [--runs 2] [--modes acknowledged,sent,floor,core]
+ *   npm run build && node bench/relay.js [--seconds 5] [--connections 32] [--runs 2]
+ *                                        [--modes acknowledged,sent,own-acknowledged,own-sent,floor,core]
  *                                        [--admin-root / | /admin] [--profile dir]
  */
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
+const net = require('node:net');
 const { fork } = require('node:child_process');
 const undici = require('undici');
 const ce = require('../dist/lib/cloudevents');
@@ -36,7 +41,7 @@ function arg(name, dflt) {
 const SECONDS = Number(arg('seconds', 5));
 const CONNECTIONS = Number(arg('connections', 32));
 const RUNS = Number(arg('runs', 2));
-const MODES = String(arg('modes', 'acknowledged,sent,floor,core')).split(',');
+const MODES = String(arg('modes', 'acknowledged,sent,own-acknowledged,own-sent,floor,core')).split(',');
 /** Node-RED's httpAdminRoot: "/" (the default, shared with httpNodeRoot) or e.g. "/admin" */
 const ADMIN_ROOT = String(arg('admin-root', '/'));
 const WARMUP_MS = 1500;
@@ -152,6 +157,30 @@ function startChild(code, env, execArgv = []) {
   }));
 }
 
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** resolves once something accepts connections on the port (an own-port listener starts asynchronously) */
+async function listening(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
 function startPeer() {
   const child = fork(path.join(repoRoot, 'test', 'support', 'knative-peer.js'), ['--no-record'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve) => child.once('message', (m) => resolve({ url: m.url, child })));
@@ -212,6 +241,9 @@ async function main() {
   const nr = await startChild(NODE_RED_CHILD, { REPO_ROOT: repoRoot, ADMIN_ROOT }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
   try {
     for (const mode of MODES) {
+      const own = mode.startsWith('own-');
+      const delivery = own ? mode.slice(4) : mode;
+      const ownPort = own ? await freePort() : undefined;
       const flow = mode === 'core'
         ? [
             // Node-RED's own floor: core http in -> http response, answering 202 and relaying nothing
@@ -221,17 +253,21 @@ async function main() {
           ]
         : [
             { id: 'tab', type: 'tab' },
-            { id: 'in', type: 'cloudevent-in', z: 'tab', path: '/relay', delivery: mode, maxInFlight: 10000, responseTimeout: 30, wires: [['out']] },
+            {
+              id: 'in', type: 'cloudevent-in', z: 'tab', path: '/relay', delivery, maxInFlight: 10000, responseTimeout: 30,
+              ...(own ? { port: String(ownPort), host: '127.0.0.1' } : {}), wires: [['out']],
+            },
             { id: 'out', type: 'knative-out', z: 'tab', url: peer.url, encoding: 'binary', retries: 0, timeout: 30, concurrency: CONNECTIONS, wires: [[], []] },
           ];
-      let target = nr.url + '/relay';
+      let target = own ? `http://127.0.0.1:${ownPort}/relay` : nr.url + '/relay';
       if (mode === 'floor') {
         target = nr.url + '/floor';
         await new Promise((resolve) => { nr.child.send({ floor: '/floor' }); nr.next((m) => m.floor).then(resolve); });
       } else {
         await new Promise((resolve) => { nr.child.send({ deploy: flow }); nr.next((m) => m.deployed).then(resolve); });
+        if (own) await listening(ownPort);
       }
-      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), TARGET: peer.url, MODE: mode === 'floor' || mode === 'core' ? 'sent' : mode, CONNECTIONS: String(CONNECTIONS) });
+      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), TARGET: peer.url, MODE: mode === 'floor' || mode === 'core' ? 'sent' : delivery, CONNECTIONS: String(CONNECTIONS) });
       const runs = [];
       try {
         for (let r = 0; r < RUNS; r++) {

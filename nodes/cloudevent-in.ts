@@ -4,7 +4,9 @@
  * lib/webhook; this file maps settings, messages, status, acknowledgements and close onto it.
  *
  * Routing: one dispatcher is mounted on `RED.httpNode` when the module loads; nodes add and
- * remove their endpoint in its Map (no Express internals are touched).
+ * remove their endpoint in its Map (no Express internals are touched). With `port` set the node
+ * is served by a listener of its own instead (lib/webhook/listener.ts: one per host and port,
+ * shared by nodes on that port, closed with the last), optionally HTTPS from a `tls-config`.
  *
  * Delivery `acknowledged`: each message carries an acknowledgement token (nodes/ack-hooks.ts,
  * the mechanism behind vcenter-in's checkpoints); the HTTP answer waits until every node the
@@ -17,6 +19,13 @@ import type { CloudEvent } from "../lib/cloudevents";
 import {
   basicAuthFor,
   type FlowOutcome,
+  ListenError,
+  type ListenerLease,
+  ListenerPool,
+  type ListenerSettings,
+  type ListenerTls,
+  parseListenerSettings,
+  TlsMismatchError,
   type Middleware,
   PathInUseError,
   type RequestInfo,
@@ -38,7 +47,22 @@ interface CloudeventInDef extends NodeDef {
   readTimeout: number | string;
   responseTimeout: number | string;
   maxInFlight: number | string;
+  maxBatchSize: number | string;
   allowedOrigins: string;
+  /** empty: Node-RED's HTTP server; a number: a listener of its own */
+  port?: number | string;
+  host?: string;
+  /** id of a core `tls-config` node (own port only) */
+  tls?: string;
+}
+
+/** What this file reads from a core `tls-config` node (node-red's 05-tls.js). */
+interface TlsConfigNode {
+  valid?: boolean;
+  key?: string | Buffer;
+  cert?: string | Buffer;
+  ca?: string | Buffer;
+  credentials?: { passphrase?: string };
 }
 
 interface CloudeventInCredentials {
@@ -47,6 +71,9 @@ interface CloudeventInCredentials {
 }
 
 const STATUS_INTERVAL_MS = 500;
+
+/** the listeners of nodes with a port of their own, shared by port across the runtime */
+const listeners = new ListenerPool();
 
 /** one dispatcher per HTTP app (a runtime loaded twice in one process gets its own) */
 const registries = new WeakMap<object, WebhookRegistry>();
@@ -154,16 +181,30 @@ export = function (RED: NodeAPI): void {
     const node = this;
 
     let settings: WebhookSettings;
+    let where: ListenerSettings;
     try {
       settings = parseWebhookSettings(config);
+      where = parseListenerSettings(config);
     } catch (err) {
       return fail(node, RED._("cloudevent-in.errors.invalid-settings", { reason: message(err) }));
     }
-    if (registry === undefined || rootOf(RED, "httpNodeRoot") === false) return fail(node, RED._("cloudevent-in.errors.no-http"));
-    if (rootOf(RED, "httpAdminRoot") === rootOf(RED, "httpNodeRoot") && collidesWithEditor(settings.path)) {
-      return fail(node, RED._("cloudevent-in.errors.editor-path", { path: settings.path }));
+    const ownPort = where.port;
+    let tls: ListenerTls | undefined;
+    if (ownPort === undefined) {
+      if (registry === undefined || rootOf(RED, "httpNodeRoot") === false) return fail(node, RED._("cloudevent-in.errors.no-http"));
+      if (rootOf(RED, "httpAdminRoot") === rootOf(RED, "httpNodeRoot") && collidesWithEditor(settings.path)) {
+        return fail(node, RED._("cloudevent-in.errors.editor-path", { path: settings.path }));
+      }
+    } else if (typeof config.tls === "string" && config.tls !== "") {
+      const t = RED.nodes.getNode(config.tls) as (Node & TlsConfigNode) | null;
+      if (t === null || t === undefined) return fail(node, RED._("cloudevent-in.errors.tls-missing"));
+      if (t.valid === false || t.key === undefined || t.cert === undefined || t.key === "" || t.cert === "") {
+        return fail(node, RED._("cloudevent-in.errors.tls-invalid"));
+      }
+      tls = { id: config.tls, key: t.key, cert: t.cert, ca: t.ca === "" ? undefined : t.ca, passphrase: t.credentials?.passphrase || undefined };
     }
     const reg = registry;
+    const scheme = tls === undefined ? "http" : "https";
 
     // ---- counters and status
     let accepted = 0;
@@ -174,7 +215,11 @@ export = function (RED: NodeAPI): void {
     const showStatus = (): void => {
       statusShownAt = Date.now();
       if (accepted === 0 && rejected === 0) {
-        node.status({ fill: "green", shape: "dot", text: RED._("cloudevent-in.status.listening", { path: settings.path }) });
+        const text =
+          ownPort === undefined
+            ? RED._("cloudevent-in.status.listening", { path: settings.path })
+            : RED._("cloudevent-in.status.listening-port", { scheme, host: where.host ?? "*", port: ownPort, path: settings.path });
+        node.status({ fill: "green", shape: "dot", text });
       } else {
         node.status({
           fill: "green",
@@ -240,51 +285,105 @@ export = function (RED: NodeAPI): void {
       return { topic: typeof subject === "string" && subject !== "" ? subject : ev.type, payload: ev, http };
     };
 
+    /**
+     * Send events with a token each; the promise settles once the flow has finished with all.
+     * A throw while sending: the event that threw keeps its window entry only while copies of
+     * it already routed are in the flow (its token is let go, so it is acknowledged once they
+     * finish, or at once when none was routed); the events after it are never sent and take no
+     * room; then the throw goes on to the receiver (500).
+     */
+    const sendTracked = (source: AckSource, events: CloudEvent[], info: RequestInfo, first: number, total: number): Promise<FlowOutcome> => {
+      let resolve: (o: FlowOutcome) => void = () => undefined;
+      const outcome = new Promise<FlowOutcome>((r) => (resolve = r));
+      const p: Pending = { remaining: 0, failure: undefined, resolve: (o) => resolve(o) };
+      for (let i = 0; i < events.length; i++) {
+        const s = ++seq;
+        const msg = messageFor(events[i] as CloudEvent, info, first + i, total);
+        inFlight.set(s, p);
+        p.remaining++;
+        try {
+          source.send(node, msg, s);
+        } catch (err) {
+          p.failure = `the flow could not take event ${first + i}: ${message(err)}`;
+          const token = msg[ACK_TOKEN];
+          if (typeof token === "string") source.release(token);
+          throw err;
+        }
+      }
+      return outcome;
+    };
+
     const receiver = new WebhookReceiver({
       settings,
       auth: basicAuthFor(node.credentials?.username, node.credentials?.password),
       onResult,
       delivery: {
         inFlight: () => inFlight.size,
-        deliver: (events, info) => {
+        deliver: (events, info, first, total) => {
           if (acks === undefined) {
-            events.forEach((ev, i) => node.send(messageFor(ev, info, i, events.length) as NodeMessage));
+            // a throw (e.g. while Node-RED clones for a second wire) is answered 500 by the receiver
+            events.forEach((ev, i) => node.send(messageFor(ev, info, first + i, total) as NodeMessage));
             return undefined;
           }
           if (events.length === 0) return Promise.resolve<FlowOutcome>({ ok: true });
-          const source = acks;
-          return new Promise<FlowOutcome>((resolve) => {
-            const p: Pending = { remaining: events.length, failure: undefined, resolve };
-            events.forEach((ev, i) => {
-              const s = ++seq;
-              inFlight.set(s, p);
-              source.send(node, messageFor(ev, info, i, events.length), s);
-            });
-          });
+          return sendTracked(acks, events, info, first, total);
         },
       },
     });
 
-    try {
-      reg.add(receiver);
-    } catch (err) {
+    const stopTracking = (): void => {
       acks?.close();
       failureMarks.delete(node.id);
-      if (err instanceof PathInUseError) return fail(node, RED._("cloudevent-in.errors.path-in-use", { path: settings.path }));
-      return fail(node, RED._("cloudevent-in.errors.invalid-settings", { reason: message(err) }));
+    };
+    let lease: ListenerLease | undefined;
+    if (ownPort === undefined) {
+      try {
+        reg?.add(receiver);
+      } catch (err) {
+        stopTracking();
+        if (err instanceof PathInUseError) return fail(node, RED._("cloudevent-in.errors.path-in-use", { path: settings.path }));
+        return fail(node, RED._("cloudevent-in.errors.invalid-settings", { reason: message(err) }));
+      }
+      showStatus();
+    } else {
+      node.status({ fill: "yellow", shape: "ring", text: RED._("cloudevent-in.status.starting", { port: ownPort }) });
+      const held = listeners.acquire({ port: ownPort, host: where.host, tls }, receiver);
+      lease = held;
+      held.ready.then(
+        () => {
+          if (!closing) showStatus();
+        },
+        (err: unknown) => {
+          if (closing) return;
+          let text: string;
+          if (err instanceof ListenError && err.code === "EADDRINUSE") {
+            text = RED._("cloudevent-in.errors.port-in-use", { host: where.host ?? "*", port: ownPort });
+          } else if (err instanceof ListenError) text = RED._("cloudevent-in.errors.listen-failed", { reason: err.message });
+          else if (err instanceof TlsMismatchError) text = RED._("cloudevent-in.errors.tls-mismatch", { port: ownPort });
+          else if (err instanceof PathInUseError) text = RED._("cloudevent-in.errors.path-in-use", { path: settings.path });
+          else text = RED._("cloudevent-in.errors.invalid-settings", { reason: message(err) });
+          held.release().catch(() => undefined);
+          try {
+            fail(node, text);
+          } catch {
+            // a node closed meanwhile: nothing to report to
+          }
+        },
+      );
     }
-    showStatus();
 
     guardedClose(node, 2000, async () => {
       closing = true;
       if (statusTimer !== undefined) clearTimeout(statusTimer);
-      reg.remove(receiver); // new requests fall through at once
+      reg?.remove(receiver); // new requests fall through at once (Node-RED's server)
       receiver.close(); // requests waiting for the flow get 503
+      const released = lease?.release(); // own port: the listener closes with its last endpoint
       acks?.releasePending();
       acks?.close();
       failureMarks.delete(node.id);
       inFlight.clear();
       node.status({});
+      await released;
     });
   }
 

@@ -21,9 +21,7 @@ export {
 } from "./checkpoint";
 export { auditEventToCloudEvent, horizonEventType } from "./cloudevent";
 export {
-  type HorizonReaderLog,
   type HorizonReaderOptions,
-  type HorizonReaderStatus,
   HorizonReader,
   compareIds,
 } from "./reader";

@@ -20,20 +20,11 @@
  * Without a stored position the reader starts after the newest existing event (no replay of
  * history) and reports that starting position at once, so it can be saved.
  */
-import { Backoff, sleep } from "../vsphere/backoff";
+import { Backoff, sleep } from "../common/backoff";
+import type { SourceLog, SourceStatus } from "../source/status";
 import { type AuditEvent, type AuditEventSource, betweenFilter, HorizonError } from "./client";
 import { type HorizonPosition, HorizonPositionTracker } from "./checkpoint";
 
-export type HorizonReaderStatus =
-  | { state: "connecting" }
-  | { state: "connected"; count: number }
-  | { state: "reconnecting"; reason: string }
-  | { state: "error"; reason: string };
-
-export interface HorizonReaderLog {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
 
 export interface HorizonReaderOptions {
   client: AuditEventSource;
@@ -58,14 +49,19 @@ export interface HorizonReaderOptions {
   loginBackoffMaxMs?: number;
   /** the client clock (tests) */
   now?: () => number;
+  /**
+   * a bounded range instead of the live stream (a replay): start at `position` and stop at
+   * `until` (epoch ms, inclusive), calling `onEnd` once everything up to it is read
+   */
+  range?: { until: number; onEnd(): void };
   /** hand one event on; a returned promise pauses reading until it settles (backpressure) */
   onEvent(event: AuditEvent, id: string): void | Promise<void>;
   /** the starting position when there was none stored (save it: a restart must start there) */
   onStart?(position: HorizonPosition): void;
   /** after every event handed on, with the new position */
   onPosition?(position: HorizonPosition): void;
-  onStatus(status: HorizonReaderStatus): void;
-  log: HorizonReaderLog;
+  onStatus(status: SourceStatus): void;
+  log: SourceLog;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -161,6 +157,10 @@ export class HorizonReader {
         if (!connected || r.emitted > 0) this.opts.onStatus({ state: "connected", count: this.count });
         connected = true;
         if (r.more) continue;
+        if (this.opts.range !== undefined) {
+          this.opts.range.onEnd();
+          break;
+        }
         if (r.emitted > 0) {
           idleStep = 0;
           await sleep(this.pollMs, signal);
@@ -242,7 +242,7 @@ export class HorizonReader {
    */
   private async pollOnce(signal: AbortSignal): Promise<{ emitted: number; more: boolean }> {
     let lo = (this.position.current as HorizonPosition).time;
-    let ceil = this.now() + DAY_MS;
+    let ceil = this.opts.range !== undefined ? Math.min(this.now() + DAY_MS, this.opts.range.until) : this.now() + DAY_MS;
     let hi = ceil;
     let width = 1;
     for (;;) {

@@ -7,25 +7,13 @@
  * vsphereapiversion, id a UUID derived from source and key so a replayed event keeps its id.
  */
 import { createHash } from "node:crypto";
+import type { CloudEvent } from "../cloudevents/event";
 import { eventClassOf, eventTypeName, type VimEvent } from "./event";
 import { eventToJson, eventToXml } from "./event-data";
 import { goUtcTime } from "./vim-time";
 
 export type VsphereFormat = "vsphere" | "router";
 export type PayloadEncoding = "json" | "xml";
-
-export interface VsphereCloudEvent {
-  specversion: "1.0";
-  id: string;
-  source: string;
-  type: string;
-  subject?: string;
-  time: string;
-  datacontenttype: "application/json" | "application/xml";
-  data: unknown;
-  eventclass?: string;
-  vsphereapiversion: string;
-}
 
 export interface CloudEventContext {
   /** the SDK URL, e.g. https://vc.example.com/sdk (never credentials) */
@@ -46,7 +34,8 @@ export function uuidV5(name: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-export function toCloudEvent(ev: VimEvent, ctx: CloudEventContext): VsphereCloudEvent {
+/** One vCenter event as the CloudEvent `vcenter-in` sends (`msg.payload`). */
+export function vsphereCloudEvent(ev: VimEvent, ctx: CloudEventContext): CloudEvent {
   const eventclass = eventClassOf(ev.className);
   const name = eventTypeName(ev);
   const xml = ctx.encoding === "xml";

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Scrubber } from "../common/scrub";
-import { Backoff, sleep } from "./backoff";
+import { Backoff, sleep } from "../common/backoff";
 import { scrubError, VsphereError } from "./faults";
 import { credentialScrubber, VsphereSession, type SessionOptions } from "./session";
 
@@ -25,7 +25,11 @@ export interface ConnectionOptions extends SessionOptions {
    * size cap or the deadline), e.g. a translated status; undefined keeps the error's message.
    */
   explain?: (err: VsphereError) => string | undefined;
+  /** how long a session outlives its last user when that user is only redeployed (default 30 s) */
+  idleLogoutMs?: number;
 }
+
+const IDLE_LOGOUT_MS = 30_000;
 
 export class VsphereConnection extends EventEmitter {
   private current: VsphereSession | undefined;
@@ -40,6 +44,8 @@ export class VsphereConnection extends EventEmitter {
   /** the last failure reported through the "failure" event (reported again only when it changes) */
   private lastFailure: string | undefined;
   private readonly scrubber: Scrubber;
+  /** logs the session out when no user came back after a redeploy */
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -82,12 +88,29 @@ export class VsphereConnection extends EventEmitter {
 
   register(user: object): void {
     this.users.add(user);
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
-  /** Remove a user; the last one out logs the session out. */
-  async deregister(user: object): Promise<void> {
+  /**
+   * Remove a user; the last one out logs the session out. A user that is only being redeployed
+   * (`removed` false, as Node-RED passes to close) keeps the session for `idleLogoutMs`, so a
+   * redeploy does not log out and in again (each of which writes an event into vCenter's own
+   * stream); if no user comes back by then, the session is logged out.
+   */
+  async deregister(user: object, removed = true): Promise<void> {
     this.users.delete(user);
-    if (this.users.size === 0) await this.disconnect();
+    if (this.users.size > 0) return;
+    if (removed || this.closed) {
+      await this.disconnect();
+      return;
+    }
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.users.size === 0) this.disconnect().catch(() => undefined);
+    }, this.options.idleLogoutMs ?? IDLE_LOGOUT_MS);
+    this.idleTimer.unref();
   }
 
   /**
@@ -171,6 +194,8 @@ export class VsphereConnection extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.loopAbort.abort();
     const s = this.current;
     this.current = undefined;

@@ -10,7 +10,8 @@
  * transit is read again. beginTime is inclusive; events already delivered (same key, same
  * createdTime) are dropped. Keys are int32 and wrap: they are never compared for order.
  */
-import { Backoff, sleep } from "./backoff";
+import { Backoff, sleep } from "../common/backoff";
+import type { SourceLog, SourceStatus } from "../source/status";
 import type { VsphereConnection } from "./connection";
 import { eventTypeName, type VimEvent } from "./event";
 import { EventPageDecoder, fetchEventPage } from "./event-page";
@@ -24,16 +25,6 @@ import { PositionTracker, type ReaderPosition } from "./position";
 
 export { checkpointOf, type ReaderPosition } from "./position";
 
-export type ReaderStatus =
-  | { state: "connecting" }
-  | { state: "connected"; count: number }
-  | { state: "reconnecting"; reason: string }
-  | { state: "error"; reason: string };
-
-export interface ReaderLog {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
 
 export interface EventReaderOptions {
   connection: VsphereConnection;
@@ -45,6 +36,11 @@ export interface EventReaderOptions {
   checkpoint?: VsphereCheckpoint;
   /** events per ReadNextEvents, 1..1000 */
   pageSize?: number;
+  /**
+   * a bounded range instead of the live stream (a replay): read from `beginTime` (no checkpoint,
+   * no maxAge) to `endTime`, call `onEnd` once the range is read, and stop
+   */
+  range?: { beginTime: string; endTime: string; onEnd(): void };
   /** waits when a read is empty, ms (default 1000, 2000, 4000, 5000) */
   idleBackoffMs?: number[];
   /** back-off after errors, ms (default 1000 doubling to 30000) */
@@ -55,10 +51,10 @@ export interface EventReaderOptions {
    * `timeKey` is the sortable form of its createdTime.
    */
   onEvent(event: VimEvent, session: VsphereSession, timeKey: string): void | Promise<void>;
-  onStatus(status: ReaderStatus): void;
+  onStatus(status: SourceStatus): void;
   /** called after every event handed on, with the new position */
   onPosition?(position: ReaderPosition): void;
-  log: ReaderLog;
+  log: SourceLog;
 }
 
 const RECENT_LIMIT = 10_000;
@@ -187,6 +183,11 @@ export class EventReader {
           this.opts.onStatus({ state: "connected", count: this.count });
           continue;
         }
+        if (this.opts.range !== undefined) {
+          // the range is read: nothing after endTime can appear in this collector
+          this.opts.range.onEnd();
+          break;
+        }
         const waitMs = this.idle[Math.min(idleStep, this.idle.length - 1)] ?? 5000;
         idleStep++;
         await this.waitForEvents(c, waitMs, signal);
@@ -263,9 +264,10 @@ export class EventReader {
 
   private async openCollector(session: VsphereSession): Promise<Collector> {
     // the first collector applies the checkpoint and maxAge rules (which may drop the position)
-    if (this.firstBegin === undefined) this.firstBegin = await this.initialBegin(session);
+    const range = this.opts.range;
+    if (this.firstBegin === undefined) this.firstBegin = range !== undefined ? range.beginTime : await this.initialBegin(session);
     const beginTime = this.position.current?.createdTime ?? this.firstBegin;
-    const ref = await session.createEventCollector({ beginTime, eventTypeIds: this.opts.eventTypes });
+    const ref = await session.createEventCollector({ beginTime, endTime: range?.endTime, eventTypeIds: this.opts.eventTypes });
     const c: Collector = { session, ref, version: "" };
     try {
       c.watcher = await session.watchLatestPage(ref);

@@ -95,11 +95,16 @@ export class VsphereSession {
     return str(await this.vim.call("CurrentTime", SERVICE_INSTANCE));
   }
 
-  async createEventCollector(filter: { beginTime?: string; eventTypeIds?: string[] }): Promise<MoRef> {
+  async createEventCollector(filter: { beginTime?: string; endTime?: string; eventTypeIds?: string[] }): Promise<MoRef> {
     const spec: Record<string, unknown> = {
       entity: { entity: moRefArg(this.content.rootFolder), recursion: "all" },
     };
-    if (filter.beginTime !== undefined) spec.time = { beginTime: filter.beginTime };
+    if (filter.beginTime !== undefined || filter.endTime !== undefined) {
+      const time: Record<string, string> = {};
+      if (filter.beginTime !== undefined) time.beginTime = filter.beginTime;
+      if (filter.endTime !== undefined) time.endTime = filter.endTime;
+      spec.time = time;
+    }
     if (filter.eventTypeIds !== undefined && filter.eventTypeIds.length > 0) spec.eventTypeId = filter.eventTypeIds;
     return moRefOf(await this.vim.call("CreateCollectorForEvents", this.content.eventManager, { filter: spec }), "EventHistoryCollector");
   }

@@ -11,9 +11,20 @@ export {
 } from "./receiver";
 export { type Middleware, type Next, PathInUseError, WebhookRegistry } from "./registry";
 export {
+  LISTENER_LIMITS,
+  ListenError,
+  type ListenerAddress,
+  type ListenerLease,
+  ListenerPool,
+  type ListenerTls,
+  TlsMismatchError,
+} from "./listener";
+export {
   type WebhookConfig,
   type WebhookDelivery,
   type WebhookSettings,
+  type ListenerSettings,
+  parseListenerSettings,
   EDITOR_PATH_SEGMENTS,
   MAX_BODY_SIZE_LIMIT,
   collidesWithEditor,

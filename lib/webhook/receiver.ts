@@ -5,15 +5,24 @@
  * POST, in this order (cheap checks before the body is read):
  *   401 basic auth configured and the credentials are wrong (constant-time, `WWW-Authenticate`);
  *   429 delivery `acknowledged` and `maxInFlight` events are still in the flow (`Retry-After`);
+ *       after the body: a batch larger than the free room of the window (`acknowledged`:
+ *       `maxInFlight` minus the events in the flow; `sent`: `maxInFlight`); it never enters the flow;
  *   415 a `Content-Encoding`, a structured/batched format other than JSON, or binary mode
  *       without any `ce-` attribute header;
  *   413 `Content-Length` above the limit, or more bytes than the limit arrive (reading stops;
  *       the connection is closed, the excess is never buffered);
  *   408 the body did not arrive within `readTimeout`;
- *   400 malformed CloudEvent: the JSON body names the attribute (and the batch index);
+ *   400 malformed CloudEvent: the JSON body names the attribute (and the batch index); JSON
+ *       nested deeper than `MAX_JSON_DEPTH` (lib/webhook/depth.ts), refused before it is parsed;
+ *   413 a batch of more than `maxBatchSize` events (checked after the window);
  *   202 accepted (delivery `sent`), or with delivery `acknowledged` once the flow has finished
  *       with every event of the request: 200, 500 when a node failed it or it was dead-lettered
- *       (so the sender retries), 504 after `responseTimeout`, 503 when the node is stopped first.
+ *       (so the sender retries), 504 after `responseTimeout`, 503 when the node is stopped first;
+ *   500 the flow could not take an event (a throw while sending: the sender retries).
+ *
+ * Batches are handed to the flow in slices of `SLICE` events with a turn of the event loop
+ * between them, so a large batch never blocks the process for long; a close between slices
+ * answers 503 and sends nothing more.
  * OPTIONS: the webhook validation handshake (`WebHook-Request-Origin` ->
  *   `WebHook-Allowed-Origin`, `WebHook-Allowed-Rate: *`, `Allow`); a callback URL is never
  *   fetched (that would let anyone make the server issue GET requests), the answer is synchronous.
@@ -35,6 +44,7 @@ import {
 } from "../cloudevents";
 import { type BasicAuth, WWW_AUTHENTICATE } from "./auth";
 import { bodyConsumed, declaredLength, type ParsedRequest, readBody, recoverBody } from "./body";
+import { tooDeepReason } from "./depth";
 import type { WebhookSettings } from "./settings";
 
 /** Request metadata put on each message (`msg.http`). */
@@ -62,9 +72,12 @@ export type FlowOutcome = { ok: true } | { ok: false; reason: string };
 export interface EventDelivery {
   /**
    * Send the events into the flow. Delivery `sent`: return undefined. Delivery `acknowledged`:
-   * return a promise of the outcome once the flow has finished with every event.
+   * return a promise of the outcome once the flow has finished with every event. `events` is
+   * one slice of the request's events: they are number `first`... of `total`. May throw (the
+   * request is answered 500); in delivery `acknowledged` it must first let go of whatever it
+   * holds for the events it did not send.
    */
-  deliver(events: CloudEvent[], info: RequestInfo): Promise<FlowOutcome> | undefined;
+  deliver(events: CloudEvent[], info: RequestInfo, first: number, total: number): Promise<FlowOutcome> | undefined;
   /** events in the flow not finished yet (delivery `acknowledged`) */
   inFlight(): number;
 }
@@ -84,6 +97,9 @@ export interface ReceiverOptions {
   onResult?(result: RequestResult): void;
 }
 
+/** events handed to the flow in one turn of the event loop */
+export const SLICE = 100;
+
 const REQUIRED_HEADERS = ["ce-specversion", "ce-id", "ce-source", "ce-type"];
 const ALLOW = "POST, OPTIONS";
 // an origin (host name, optionally with port) as the webhook spec's WebHook-Request-Origin
@@ -98,6 +114,8 @@ interface ErrorBody {
 export class WebhookReceiver {
   private closed = false;
   private closers = new Set<() => void>();
+  /** events of accepted requests not yet handed to the flow (they count against the window) */
+  private reserved = 0;
 
   constructor(private readonly opts: ReceiverOptions) {}
 
@@ -134,7 +152,7 @@ export class WebhookReceiver {
       return this.fail(req, res, 401, "Unauthorized", { "WWW-Authenticate": WWW_AUTHENTICATE });
     }
     const s = this.opts.settings;
-    if (s.delivery === "acknowledged" && this.opts.delivery.inFlight() >= s.maxInFlight) {
+    if (s.delivery === "acknowledged" && this.opts.delivery.inFlight() + this.reserved >= s.maxInFlight) {
       return this.fail(req, res, 429, `${s.maxInFlight} events are still in the flow; try again later`, { "Retry-After": "1" });
     }
     const encoding = req.headers["content-encoding"];
@@ -153,10 +171,10 @@ export class WebhookReceiver {
       return;
     }
     reading.add(req);
-    readBody(req, s.maxBodySize, s.readTimeoutMs).then(
-      (r) => this.accept(req, res, r),
-      (err: unknown) => this.fail(req, res, 500, `internal error: ${String(err)}`),
-    );
+    readBody(req, s.maxBodySize, s.readTimeoutMs)
+      .then((r) => this.accept(req, res, r))
+      .catch((err: unknown) => this.fail(req, res, 500, `internal error: ${describe(err)}`))
+      .catch(() => res.destroy()); // even the error answer failed: drop the connection
   }
 
   private accept(req: ParsedRequest, res: ServerResponse, r: Awaited<ReturnType<typeof readBody>>): void {
@@ -168,6 +186,9 @@ export class WebhookReceiver {
       }
       return this.fail(req, res, r.status, r.reason);
     }
+    const contentType = single(req.headers["content-type"]);
+    const deep = tooDeepReason(contentModeOf(contentType), contentType, r.body);
+    if (deep !== undefined) return this.fail(req, res, 400, deep, undefined, { attribute: "data" });
     let events: CloudEvent[];
     try {
       events = fromHttp(req.headers, r.body);
@@ -180,14 +201,104 @@ export class WebhookReceiver {
       }
       throw err;
     }
-    const info = requestInfo(req, this.opts.settings.path);
-    const outcome = this.opts.delivery.deliver(events, info);
-    if (outcome === undefined) {
-      this.send(res, 202);
-      this.report(req, 202, events.length);
+    const s = this.opts.settings;
+    const n = events.length;
+    const inFlight = s.delivery === "acknowledged" ? this.opts.delivery.inFlight() + this.reserved : 0;
+    if (n > s.maxInFlight - inFlight) {
+      const why =
+        s.delivery === "acknowledged"
+          ? `${n} events do not fit: at most ${s.maxInFlight} may be in the flow and ${inFlight} are; try again later`
+          : `a batch of ${n} events is more than the ${s.maxInFlight} the endpoint takes at once`;
+      return this.fail(req, res, 429, why, { "Retry-After": "1" });
+    }
+    if (n > s.maxBatchSize) return this.fail(req, res, 413, `a batch of ${n} events is more than the ${s.maxBatchSize} allowed`);
+    this.handOver(req, res, events, requestInfo(req, s.path));
+  }
+
+  /**
+   * Give the events to the flow, `SLICE` at a time, and answer: `sent` 202 once all are in the
+   * flow; `acknowledged` once the flow has finished with all of them (200/500), 504 after
+   * `responseTimeout`. A throw while sending answers 500; a close answers 503 (no more slices).
+   */
+  private handOver(req: ParsedRequest, res: ServerResponse, events: CloudEvent[], info: RequestInfo): void {
+    const total = events.length;
+    const delivery = this.opts.delivery;
+    if (total <= SLICE) {
+      // the common case: one turn, no bookkeeping
+      let out: Promise<FlowOutcome> | undefined;
+      try {
+        out = delivery.deliver(events, info, 0, total);
+      } catch (err) {
+        return this.fail(req, res, 500, `the flow could not take the events: ${describe(err)}`);
+      }
+      if (out === undefined) {
+        this.send(res, 202);
+        this.report(req, 202, total);
+        return;
+      }
+      this.awaitFlow(req, res, total, out);
       return;
     }
-    this.awaitFlow(req, res, events.length, outcome);
+    let next = 0;
+    let settled = false;
+    let unsent = total;
+    const outcomes: Promise<FlowOutcome>[] = [];
+    this.reserved += total;
+    const unreserve = (k: number): void => {
+      this.reserved -= k;
+      unsent -= k;
+    };
+    const settle = (status: number, reason?: string, headers?: Record<string, string>): void => {
+      if (settled) return;
+      settled = true;
+      unreserve(unsent);
+      this.closers.delete(onClose);
+      if (status < 300) {
+        this.send(res, status);
+        this.report(req, status, total);
+      } else {
+        this.fail(req, res, status, reason ?? "", headers, undefined, total);
+      }
+    };
+    const onClose = (): void => settle(503, "the endpoint stopped before the flow took all events", { "Retry-After": "1" });
+    this.closers.add(onClose);
+    const step = (): void => {
+      if (settled) return;
+      const first = next;
+      const slice = events.slice(first, first + SLICE);
+      next += slice.length;
+      unreserve(slice.length);
+      let out: Promise<FlowOutcome> | undefined;
+      try {
+        out = delivery.deliver(slice, info, first, total);
+      } catch (err) {
+        return settle(500, `the flow could not take event ${first} or one after it: ${describe(err)}`);
+      }
+      if (out !== undefined) {
+        out.catch(() => undefined); // a rejection before the last slice is not unhandled (allOutcomes sees it)
+        outcomes.push(out);
+      }
+      if (next < total) {
+        setImmediate(() => {
+          try {
+            step();
+          } catch (err) {
+            try {
+              settle(500, `internal error: ${describe(err)}`);
+            } catch {
+              res.destroy();
+            }
+          }
+        });
+        return;
+      }
+      // all slices are in the flow
+      if (outcomes.length === 0) return settle(202);
+      this.closers.delete(onClose);
+      settled = true;
+      this.awaitFlow(req, res, total, allOutcomes(outcomes));
+    };
+    step();
   }
 
   private awaitFlow(req: ParsedRequest, res: ServerResponse, count: number, outcome: Promise<FlowOutcome>): void {
@@ -211,10 +322,12 @@ export class WebhookReceiver {
       timeoutMs,
     );
     this.closers.add(onClose);
-    outcome.then(
-      (o) => (o.ok ? settle(200) : settle(500, o.reason)),
-      (err: unknown) => settle(500, err instanceof Error ? err.message : String(err)),
-    );
+    outcome
+      .then(
+        (o) => (o.ok ? settle(200) : settle(500, o.reason)),
+        (err: unknown) => settle(500, describe(err)),
+      )
+      .catch(() => res.destroy()); // answering failed: drop the connection, never an unhandled rejection
   }
 
   private handshake(req: IncomingMessage, res: ServerResponse): void {
@@ -302,6 +415,15 @@ function linger(req: IncomingMessage): void {
   const t = setTimeout(() => socket.destroy(), 200);
   t.unref();
   socket.once("close", () => clearTimeout(t));
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** One outcome for the slices of a request: the first failure, else ok. */
+function allOutcomes(outcomes: Promise<FlowOutcome>[]): Promise<FlowOutcome> {
+  return Promise.all(outcomes).then((list) => list.find((o) => !o.ok) ?? { ok: true });
 }
 
 function single(v: string | string[] | undefined): string | undefined {

@@ -16,8 +16,14 @@ export interface WebhookSettings {
   readTimeoutMs: number;
   /** delivery `acknowledged`: answer 504 when the flow has not finished within this time, ms */
   responseTimeoutMs: number;
-  /** delivery `acknowledged`: events in the flow not yet finished, before requests get 429 */
+  /**
+   * Events in the flow at once. Delivery `acknowledged`: events not yet finished, before requests
+   * get 429; a batch must fit in the free room as a whole. Delivery `sent`: the largest batch
+   * taken (a larger one gets 429).
+   */
   maxInFlight: number;
+  /** most events in one batch (a larger batch gets 413) */
+  maxBatchSize: number;
   /** origins allowed by the webhook validation handshake; empty = any (`*`) */
   allowedOrigins: string[];
 }
@@ -28,6 +34,7 @@ export const WEBHOOK_DEFAULTS = {
   readTimeoutMs: 30_000,
   responseTimeoutMs: 30_000,
   maxInFlight: 1000,
+  maxBatchSize: 1000,
 };
 
 /** Largest `maxBodySize` accepted (the runtime holds a whole body in memory). */
@@ -40,6 +47,7 @@ export interface WebhookConfig {
   readTimeout?: unknown;
   responseTimeout?: unknown;
   maxInFlight?: unknown;
+  maxBatchSize?: unknown;
   allowedOrigins?: unknown;
 }
 
@@ -174,6 +182,34 @@ export function parseWebhookSettings(c: WebhookConfig): WebhookSettings {
     readTimeoutMs: seconds("readTimeout", c.readTimeout, WEBHOOK_DEFAULTS.readTimeoutMs, 0.1, 3600),
     responseTimeoutMs: seconds("responseTimeout", c.responseTimeout, WEBHOOK_DEFAULTS.responseTimeoutMs, 0.1, 3600),
     maxInFlight: wholeNumber("maxInFlight", c.maxInFlight, WEBHOOK_DEFAULTS.maxInFlight, 1, 100_000),
+    maxBatchSize: wholeNumber("maxBatchSize", c.maxBatchSize, WEBHOOK_DEFAULTS.maxBatchSize, 1, 100_000),
     allowedOrigins: parseOrigins(c.allowedOrigins),
   };
+}
+
+/** Where a `cloudevent-in` listens: Node-RED's HTTP server (no port), or a port of its own. */
+export interface ListenerSettings {
+  /** undefined: Node-RED's HTTP server (`httpNodeRoot`) */
+  port?: number;
+  /** bind address for a port of its own; undefined = all interfaces */
+  host?: string;
+}
+
+const HOST = /^[A-Za-z0-9.:%_-]{1,253}$/;
+
+/** `port` (empty = Node-RED's server; 1-65535) and `host` (empty = all interfaces; a name or an IP address). */
+export function parseListenerSettings(c: { port?: unknown; host?: unknown }): ListenerSettings {
+  const out: ListenerSettings = {};
+  const p = typeof c.port === "string" ? c.port.trim() : c.port;
+  if (p !== undefined && p !== null && p !== "") out.port = wholeNumber("port", p, 0, 1, 65535);
+  const raw = typeof c.host === "string" ? c.host.trim() : c.host;
+  if (raw !== undefined && raw !== null && raw !== "") {
+    if (typeof raw !== "string") throw new Error("host must be text");
+    let h = raw;
+    if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1); // [::1]
+    if (!HOST.test(h)) throw new Error(`host ${JSON.stringify(c.host)} is not a host name or IP address`);
+    if (out.port === undefined) throw new Error("host needs a port (without a port the endpoint is on Node-RED's HTTP server)");
+    out.host = h;
+  }
+  return out;
 }

@@ -155,6 +155,18 @@ async function startNodeRed() {
     async stopFlows() {
       await RED.runtime.flows.setState({ state: "stop" });
     },
+    /** hand `msg` to node `id` as if a wire delivered it */
+    inject(id, msg) {
+      const node = RED.nodes.getNode(id);
+      if (node === null) throw new Error(`no node ${id}`);
+      node.receive(msg);
+    },
+    /** a node's context value (callback form, so any store works) */
+    context(id, key, store) {
+      const node = RED.nodes.getNode(id);
+      if (node === null) return Promise.reject(new Error(`no node ${id}`));
+      return new Promise((resolve, reject) => node.context().get(key, store, (err, v) => (err ? reject(err) : resolve(v))));
+    },
     async startFlows() {
       await RED.runtime.flows.setState({ state: "start" });
     },

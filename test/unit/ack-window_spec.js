@@ -1,6 +1,6 @@
 "use strict";
 require("should");
-const { AckWindow } = require("../../dist/lib/delivery/ack-window");
+const { AckWindow } = require("../../dist/lib/source/ack-window");
 const { PositionTracker, checkpointOf } = require("../../dist/lib/vsphere/position");
 
 describe("AckWindow (delivery: acknowledged)", () => {

@@ -87,6 +87,7 @@ function request(url, { method = 'POST', headers = {}, body, chunks, chunkDelayM
 function receiverWith(settings, extra = {}) {
   const received = [];
   const results = [];
+  const slices = [];
   let outcome;
   const r = new WebhookReceiver({
     settings: parseWebhookSettings({ path: '/hook', ...settings }),
@@ -94,13 +95,14 @@ function receiverWith(settings, extra = {}) {
     onResult: (x) => results.push(x),
     delivery: {
       inFlight: () => extra.inFlight ?? 0,
-      deliver: (events, info) => {
+      deliver: (events, info, first, total) => {
+        slices.push({ first, total, count: events.length });
         received.push(...events.map((e) => ({ event: e, info })));
-        return extra.deliver ? extra.deliver(events, info) : outcome;
+        return extra.deliver ? extra.deliver(events, info, first, total) : outcome;
       },
     },
   });
-  return { r, received, results, setOutcome: (o) => (outcome = o) };
+  return { r, received, results, slices, setOutcome: (o) => (outcome = o) };
 }
 
 describe('lib/webhook settings', () => {
@@ -139,13 +141,27 @@ describe('lib/webhook settings', () => {
     const s = parseWebhookSettings({ path: 'in' });
     s.should.eql({
       path: '/in', delivery: 'sent', maxBodySize: 1048576, readTimeoutMs: 30000, responseTimeoutMs: 30000,
-      maxInFlight: 1000, allowedOrigins: [],
+      maxInFlight: 1000, maxBatchSize: 1000, allowedOrigins: [],
     });
     parseWebhookSettings({ path: '/x', delivery: 'acknowledged', responseTimeout: '2.5', readTimeout: 1, maxInFlight: '5', maxBodySize: '2kb' })
       .should.containEql({ delivery: 'acknowledged', responseTimeoutMs: 2500, readTimeoutMs: 1000, maxInFlight: 5, maxBodySize: 2048 });
     should.throws(() => parseWebhookSettings({ path: '/x', delivery: 'later' }), /delivery/);
     should.throws(() => parseWebhookSettings({ path: '/x', maxInFlight: 0 }), /maxInFlight/);
+    parseWebhookSettings({ path: '/x', maxBatchSize: '50' }).maxBatchSize.should.equal(50);
+    for (const bad of [0, '1.5', 'many', 100001]) should.throws(() => parseWebhookSettings({ path: '/x', maxBatchSize: bad }), /maxBatchSize/);
     should.throws(() => parseWebhookSettings({ path: '/x', responseTimeout: 'soon' }), /responseTimeout/);
+  });
+
+  it('parses where an endpoint listens: no port = Node-RED\'s server, a port of its own, a bind address', () => {
+    const { parseListenerSettings } = require('../../dist/lib/webhook');
+    parseListenerSettings({}).should.eql({});
+    parseListenerSettings({ port: '', host: '' }).should.eql({});
+    parseListenerSettings({ port: ' 8080 ' }).should.eql({ port: 8080 });
+    parseListenerSettings({ port: 9000, host: '127.0.0.1' }).should.eql({ port: 9000, host: '127.0.0.1' });
+    parseListenerSettings({ port: 9000, host: '[::1]' }).should.eql({ port: 9000, host: '::1' });
+    for (const bad of [0, 65536, '80a', -1, 1.5]) should.throws(() => parseListenerSettings({ port: bad }), /port/);
+    should.throws(() => parseListenerSettings({ port: 9000, host: 'a b' }), /host/);
+    should.throws(() => parseListenerSettings({ host: '127.0.0.1' }), /host needs a port/);
   });
 
   it('checks basic auth in constant time, both parts', () => {
@@ -451,5 +467,354 @@ describe('lib/webhook receiver over HTTP', function () {
     claimed('POST', '/hooks/c', { 'ce-id': 'x' }).should.be.true();
     // not a binary-mode CloudEvent: nothing to protect, leave it to whoever handles it
     claimed('POST', '/hooks/c', { 'content-type': 'application/json' }).should.be.false();
+  });
+});
+
+describe('lib/webhook receiver: hostile bodies, throwing flows and batches (issue 11)', function () {
+  this.timeout(20000);
+  let srv;
+  afterEach(async () => {
+    if (srv) await srv.close();
+    srv = undefined;
+  });
+
+  async function setup(settings, extra) {
+    const x = receiverWith(settings, extra);
+    const registry = new WebhookRegistry();
+    registry.add(x.r);
+    srv = await serve(registry);
+    x.url = srv.url + '/hook';
+    return x;
+  }
+  const nested = (depth, inner = '1') => '['.repeat(depth) + inner + ']'.repeat(depth);
+  const ev = (i, extra = {}) => ({ specversion: '1.0', id: `e${i}`, source: '/s', type: 't', ...extra });
+  const STRUCTURED = { 'content-type': 'application/cloudevents+json' };
+  const BATCH = { 'content-type': 'application/cloudevents-batch+json' };
+  const batchOf = (n) => JSON.stringify(Array.from({ length: n }, (_, i) => ev(i)));
+
+  it('refuses data nested deeper than 64 levels with 400 in binary, structured and batched mode, before parsing', async () => {
+    const x = await setup({});
+    const json = { ...CE_HEADERS, 'content-type': 'application/json' };
+    const bodies = [
+      [json, nested(3000)],
+      [json, nested(65)],
+      [STRUCTURED, JSON.stringify(ev(1)).slice(0, -1) + ',"data":' + nested(3000) + '}'],
+      [STRUCTURED, JSON.stringify(ev(1)).slice(0, -1) + ',"data":' + nested(65) + '}'],
+      [BATCH, '[' + JSON.stringify(ev(1)).slice(0, -1) + ',"data":' + nested(65) + '}]'],
+      [{ ...CE_HEADERS, 'content-type': 'application/vnd.x+json; charset=utf-8' }, '{"a":' + nested(100) + '}'],
+    ];
+    for (const [headers, body] of bodies) {
+      const res = await request(x.url, { headers, body });
+      res.status.should.equal(400, body.slice(0, 80));
+      res.headers['content-type'].should.match(/^application\/json/);
+      res.json.error.should.match(/nested deeper than 64 levels/);
+      res.json.attribute.should.equal('data');
+    }
+    x.received.length.should.equal(0);
+    // exactly 64 levels of data pass in every mode; brackets inside strings and non-JSON data do not count
+    (await request(x.url, { headers: json, body: nested(64) })).status.should.equal(202);
+    (await request(x.url, { headers: STRUCTURED, body: JSON.stringify(ev(2, { data: JSON.parse(nested(64)) })) })).status.should.equal(202);
+    (await request(x.url, { headers: BATCH, body: JSON.stringify([ev(3, { data: JSON.parse(nested(64)) })]) })).status.should.equal(202);
+    (await request(x.url, { headers: json, body: JSON.stringify({ s: '['.repeat(500) }) })).status.should.equal(202);
+    (await request(x.url, { headers: { ...CE_HEADERS, 'content-type': 'text/plain' }, body: '['.repeat(500) })).status.should.equal(202);
+    (await request(x.url, { headers: CE_HEADERS, body: '['.repeat(500) })).status.should.equal(202);
+    x.received.length.should.equal(6);
+  });
+
+  it('answers 500 with the reason when the flow throws while taking events (sent and acknowledged), and keeps serving', async () => {
+    for (const delivery of ['sent', 'acknowledged']) {
+      let boom = true;
+      const x = await setup({ delivery }, {
+        deliver: () => {
+          if (boom) throw new RangeError('Maximum call stack size exceeded');
+          return delivery === 'acknowledged' ? Promise.resolve({ ok: true }) : undefined;
+        },
+      });
+      const res = await request(x.url, { headers: CE_HEADERS, body: '' });
+      res.status.should.equal(500, delivery);
+      res.json.error.should.match(/could not take .*Maximum call stack size exceeded/);
+      const batch = await request(x.url, { headers: BATCH, body: batchOf(250) });
+      batch.status.should.equal(500);
+      x.slices.length.should.equal(2, 'no slice after the one that threw');
+      boom = false;
+      (await request(x.url, { headers: CE_HEADERS, body: '' })).status.should.equal(delivery === 'sent' ? 202 : 200);
+      await srv.close();
+      srv = undefined;
+    }
+  });
+
+  it('answers 500 when the delivery promise rejects, and when an error escapes after the body was read', async () => {
+    const x = await setup({ delivery: 'acknowledged' }, { deliver: () => Promise.reject(new Error('sink exploded')) });
+    const res = await request(x.url, { headers: CE_HEADERS, body: '' });
+    res.status.should.equal(500);
+    res.json.error.should.equal('sink exploded');
+    await srv.close();
+    // a delivery whose in-flight count throws after the body arrived
+    let calls = 0;
+    const y = await setup({ delivery: 'acknowledged' }, { deliver: () => Promise.resolve({ ok: true }) });
+    y.r.opts.delivery.inFlight = () => {
+      if (++calls > 1) throw new Error('counter broke');
+      return 0;
+    };
+    const res2 = await request(y.url, { headers: CE_HEADERS, body: '' });
+    res2.status.should.equal(500);
+    res2.json.error.should.match(/internal error: counter broke/);
+  });
+
+  it('a batch counts against maxInFlight as a whole: 429 (sent: larger than maxInFlight; acknowledged: larger than the free room)', async () => {
+    const x = await setup({ maxInFlight: 10 });
+    const res = await request(x.url, { headers: BATCH, body: batchOf(5000) });
+    res.status.should.equal(429);
+    res.headers['retry-after'].should.equal('1');
+    res.json.error.should.match(/batch of 5000 events is more than the 10/);
+    (await request(x.url, { headers: BATCH, body: batchOf(10) })).status.should.equal(202);
+    x.received.length.should.equal(10);
+    await srv.close();
+    const y = await setup({ delivery: 'acknowledged', maxInFlight: 10 }, { inFlight: 4, deliver: () => Promise.resolve({ ok: true }) });
+    const full = await request(y.url, { headers: BATCH, body: batchOf(7) });
+    full.status.should.equal(429);
+    full.json.error.should.match(/7 events do not fit: at most 10 .* and 4 are/);
+    (await request(y.url, { headers: BATCH, body: batchOf(6) })).status.should.equal(200);
+    y.received.length.should.equal(6);
+  });
+
+  it('maxBatchSize: 413 above it, checked after the window', async () => {
+    const x = await setup({ maxInFlight: 100000, maxBatchSize: 50, maxBodySize: '4mb' });
+    const res = await request(x.url, { headers: BATCH, body: batchOf(51) });
+    res.status.should.equal(413);
+    res.json.error.should.match(/51 events is more than the 50 allowed/);
+    (await request(x.url, { headers: BATCH, body: batchOf(50) })).status.should.equal(202);
+    await srv.close();
+    const y = await setup({ maxInFlight: 10, maxBatchSize: 50, maxBodySize: '4mb' });
+    (await request(y.url, { headers: BATCH, body: batchOf(5000) })).status.should.equal(429);
+    y.received.length.should.equal(0);
+  });
+
+  it('hands large batches over in slices of 100 with turns of the event loop between them; answers once all are in', async () => {
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    const x = await setup({ maxBodySize: '4mb', maxBatchSize: 5000, maxInFlight: 5000 });
+    setImmediate(tick);
+    const res = await request(x.url, { headers: BATCH, body: batchOf(1050) });
+    ticking = false;
+    res.status.should.equal(202);
+    x.slices.map((sl) => sl.first).should.eql([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    x.slices.every((sl) => sl.total === 1050).should.be.true();
+    x.slices[10].count.should.equal(50);
+    x.received.map((e) => e.event.id).should.eql(Array.from({ length: 1050 }, (_, i) => `e${i}`));
+    turns.should.be.above(10);
+    x.results.should.have.length(1);
+    x.results[0].should.containEql({ status: 202, events: 1050 });
+  });
+
+  it('acknowledged batch in slices: answers once every slice finished; one failed slice makes it 500', async () => {
+    const resolvers = [];
+    const x = await setup({ delivery: 'acknowledged', maxBodySize: '4mb', maxBatchSize: 5000, maxInFlight: 5000 }, {
+      deliver: () => new Promise((r) => resolvers.push(r)),
+    });
+    const pending = request(x.url, { headers: BATCH, body: batchOf(300) });
+    await new Promise((r) => { const w = () => (resolvers.length === 3 ? r() : setTimeout(w, 10)); w(); });
+    let answered = false;
+    pending.then(() => (answered = true));
+    resolvers[0]({ ok: true });
+    resolvers[2]({ ok: true });
+    await new Promise((r) => setTimeout(r, 100));
+    answered.should.be.false();
+    resolvers[1]({ ok: true });
+    (await pending).status.should.equal(200);
+    resolvers.length = 0;
+    const failing = request(x.url, { headers: BATCH, body: batchOf(300) });
+    await new Promise((r) => { const w = () => (resolvers.length === 3 ? r() : setTimeout(w, 10)); w(); });
+    resolvers[0]({ ok: true });
+    resolvers[1]({ ok: false, reason: 'dead-lettered' });
+    resolvers[2]({ ok: true });
+    const res = await failing;
+    res.status.should.equal(500);
+    res.json.error.should.equal('dead-lettered');
+  });
+
+  it('a slice whose outcome rejects before the last slice is sent: 500, and no unhandled rejection', async () => {
+    const unhandled = [];
+    const onUnhandled = (e) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const x = await setup({ delivery: 'acknowledged', maxBodySize: '4mb', maxBatchSize: 5000, maxInFlight: 5000 }, {
+        deliver: (events, info, first) => (first === 0 ? Promise.reject(new Error('first slice failed')) : Promise.resolve({ ok: true })),
+      });
+      const res = await request(x.url, { headers: BATCH, body: batchOf(250) });
+      res.status.should.equal(500);
+      res.json.error.should.equal('first slice failed');
+      await new Promise((r) => setTimeout(r, 20));
+      unhandled.should.eql([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a close between slices answers 503 and sends no further slice; events reserved by it no longer count', async () => {
+    let x;
+    x = await setup({ delivery: 'acknowledged', maxBodySize: '4mb', maxBatchSize: 5000, maxInFlight: 5000 }, {
+      deliver: (events, info, first) => {
+        if (first === 100) setImmediate(() => x.r.close());
+        return new Promise(() => {});
+      },
+    });
+    const res = await request(x.url, { headers: BATCH, body: batchOf(1000) });
+    res.status.should.equal(503);
+    res.headers['retry-after'].should.equal('1');
+    await new Promise((r) => setTimeout(r, 50));
+    x.slices.map((sl) => sl.first).should.eql([0, 100]);
+    x.r.reserved.should.equal(0);
+  });
+});
+
+describe('lib/webhook ListenerPool: cloudevent-in on a port of its own (issue 16)', function () {
+  this.timeout(20000);
+  const { ListenerPool, ListenError, TlsMismatchError, PathInUseError: PathInUse } = require('../../dist/lib/webhook');
+  const { selfSignedCert } = require('../support/horizon-peer');
+  const https = require('node:https');
+  let pool;
+  afterEach(async () => {
+    if (pool) await pool.closeAll();
+    pool = undefined;
+  });
+  const freePort = () => new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+  const refused = (port) => new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => { s.destroy(); resolve(false); });
+    s.on('error', (e) => resolve(e.code === 'ECONNREFUSED'));
+  });
+
+  it('serves several endpoints on one port by path; 404 elsewhere; closes with the last endpoint', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const a = receiverWith({ path: '/a' });
+    const b = receiverWith({ path: '/b' });
+    const la = pool.acquire({ port, host: '127.0.0.1' }, a.r);
+    const lb = pool.acquire({ port, host: '127.0.0.1' }, b.r);
+    await Promise.all([la.ready, lb.ready]);
+    pool.size.should.equal(1);
+    (await request(`http://127.0.0.1:${port}/a`, { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    (await request(`http://127.0.0.1:${port}/B/`, { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    const other = await request(`http://127.0.0.1:${port}/c`, { headers: CE_HEADERS, body: '' });
+    other.status.should.equal(404);
+    other.json.error.should.match(/no cloudevent-in endpoint/);
+    a.received.length.should.equal(1);
+    b.received.length.should.equal(1);
+    // the same path twice on one port is refused for the second
+    const dup = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/a' }).r);
+    await dup.ready.should.be.rejectedWith(PathInUse);
+    await la.release();
+    (await request(`http://127.0.0.1:${port}/a`, { headers: CE_HEADERS, body: '' })).status.should.equal(404);
+    (await refused(port)).should.be.false();
+    await lb.release();
+    pool.size.should.equal(0);
+    (await refused(port)).should.be.true();
+  });
+
+  it('a port in use rejects ready with ListenError EADDRINUSE (no throw, no crash)', async () => {
+    pool = new ListenerPool();
+    const blocker = net.createServer();
+    await new Promise((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = blocker.address().port;
+    try {
+      const lease = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/a' }).r);
+      const err = await lease.ready.then(() => null, (e) => e);
+      err.should.be.instanceOf(ListenError);
+      err.code.should.equal('EADDRINUSE');
+      err.message.should.match(new RegExp(`port 127.0.0.1:${port} is already in use`));
+      pool.size.should.equal(0);
+      await lease.release();
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('HTTPS with a certificate; another TLS setting on the same port is refused clearly', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const { key, cert } = selfSignedCert();
+    const x = receiverWith({ path: '/secure' });
+    const lease = pool.acquire({ port, host: '127.0.0.1', tls: { id: 'tls-1', key, cert } }, x.r);
+    await lease.ready;
+    const status = await new Promise((resolve, reject) => {
+      const req = https.request(`https://127.0.0.1:${port}/secure`, { method: 'POST', headers: CE_HEADERS, ca: cert, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    status.should.equal(202);
+    x.received.length.should.equal(1);
+    // plain HTTP to the TLS port gets no CloudEvent through
+    const overPlain = await request(`http://127.0.0.1:${port}/secure`, { headers: CE_HEADERS, body: '' }).then((r) => r.status, () => 0);
+    overPlain.should.not.equal(202);
+    const plain = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/plain' }).r);
+    const err = await plain.ready.then(() => null, (e) => e);
+    err.should.be.instanceOf(TlsMismatchError);
+    err.message.should.match(/same TLS setting/);
+    const other = pool.acquire({ port, host: '127.0.0.1', tls: { id: 'tls-2', key, cert } }, receiverWith({ path: '/other' }).r);
+    await other.ready.should.be.rejectedWith(TlsMismatchError);
+    x.received.length.should.equal(1);
+  });
+
+  it('closes within ~2 s with idle keep-alive and busy connections open; 50 acquire/release cycles leave no server or handle', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const x = receiverWith({ path: '/slow', delivery: 'acknowledged', responseTimeout: 60 }, { deliver: () => new Promise(() => {}) });
+    const lease = pool.acquire({ port, host: '127.0.0.1' }, x.r);
+    await lease.ready;
+    const agent = new http.Agent({ keepAlive: true });
+    // an idle keep-alive connection (answered 404) and a busy one (waiting for the flow)
+    await new Promise((resolve) => http.request(`http://127.0.0.1:${port}/nothing`, { method: 'POST', agent }, (res) => { res.resume(); res.on('end', resolve); }).end());
+    const busy = new Promise((resolve) => {
+      const req = http.request(`http://127.0.0.1:${port}/slow`, { method: 'POST', headers: CE_HEADERS, agent: false }, (res) => resolve(res.statusCode));
+      req.on('error', () => resolve('reset'));
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    x.r.close(); // what the node does first: waiting requests get 503
+    await lease.release();
+    (Date.now() - t0).should.be.below(2000);
+    (await busy).should.equal(503);
+    (await refused(port)).should.be.true();
+    agent.destroy();
+    const handles = () => process._getActiveHandles().filter((h) => h instanceof net.Server).length;
+    const before = handles();
+    for (let i = 0; i < 50; i++) {
+      const l = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/r' }).r);
+      await l.ready;
+      if (i % 10 === 0) (await request(`http://127.0.0.1:${port}/r`, { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+      await l.release();
+    }
+    pool.size.should.equal(0);
+    // a closed server leaves the list of active handles a turn of the event loop later
+    for (let t = 0; t < 20 && handles() > before; t++) await new Promise((r) => setTimeout(r, 50));
+    handles().should.equal(before);
+    (await refused(port)).should.be.true();
+  });
+
+  it('a new server for a port waits until the previous one on that port has closed (redeploy)', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const first = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/a' }).r);
+    await first.ready;
+    const closing = first.release();
+    const second = pool.acquire({ port, host: '127.0.0.1' }, receiverWith({ path: '/a' }).r);
+    await closing;
+    await second.ready;
+    (await request(`http://127.0.0.1:${port}/a`, { headers: CE_HEADERS, body: '' })).status.should.equal(202);
+    await second.release();
   });
 });

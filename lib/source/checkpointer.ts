@@ -82,6 +82,14 @@ export class Checkpointer<T> {
     return this.saving;
   }
 
+  /** Stop the timer without writing (this instance lost the right to write: a lease ended). */
+  abandon(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.dirty = false;
+    this.pending = undefined;
+  }
+
   /** Stop the timer and write what is pending. */
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);

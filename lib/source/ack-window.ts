@@ -23,8 +23,17 @@ export class AckWindow<T> {
     readonly limit: number,
     /** called with each item as it becomes committed, in order */
     private readonly onCommit: (item: T) => void,
+    /** the first sequence number (a window that follows another continues its numbers) */
+    first = 1,
   ) {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`in-flight window must be a whole number ≥ 1 (got ${limit})`);
+    this.head = first;
+    this.next = first;
+  }
+
+  /** the sequence number the next item gets */
+  get nextSeq(): number {
+    return this.next;
   }
 
   get inFlight(): number {

@@ -1,0 +1,44 @@
+/**
+ * What every source shows: one status model for vcenter-in and horizon-in (and the states the
+ * source runner adds), and the view a node turns into `node.status()`.
+ */
+
+export type SourceStatus =
+  | { state: "connecting" }
+  | { state: "connected"; count: number }
+  | { state: "reconnecting"; reason: string }
+  | { state: "error"; reason: string }
+  /** another instance holds the stream's lease (high availability); this one waits */
+  | { state: "standby"; holder: string };
+
+/** Where a reader writes its log lines (Node-RED's node log, or a test's array). */
+export interface SourceLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export type StatusFill = "red" | "green" | "yellow" | "blue" | "grey";
+export type StatusShape = "ring" | "dot";
+
+/** A status to show: `key` is relative to the node type's catalog (e.g. `status.connected`). */
+export interface StatusView {
+  fill: StatusFill;
+  shape: StatusShape;
+  key: string;
+  params: Record<string, string | number>;
+}
+
+export function sourceStatusView(s: SourceStatus): StatusView {
+  switch (s.state) {
+    case "connected":
+      return { fill: "green", shape: "dot", key: "status.connected", params: { count: s.count } };
+    case "reconnecting":
+      return { fill: "yellow", shape: "ring", key: "status.reconnecting", params: { reason: s.reason } };
+    case "error":
+      return { fill: "red", shape: "ring", key: "status.error", params: { reason: s.reason } };
+    case "standby":
+      return { fill: "yellow", shape: "ring", key: s.holder === "" ? "status.standby-waiting" : "status.standby", params: { holder: s.holder } };
+    default:
+      return { fill: "yellow", shape: "ring", key: "status.connecting", params: {} };
+  }
+}

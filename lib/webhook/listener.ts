@@ -1,0 +1,250 @@
+/**
+ * `cloudevent-in` on a port of its own: one HTTP(S) server per (host, port), shared by every
+ * endpoint configured with that port (each at its own path), started with the first endpoint
+ * and closed with the last. The request handling is the same `WebhookReceiver` as on
+ * Node-RED's server, dispatched by a `WebhookRegistry` of its own; what differs is only who
+ * owns the socket. See docs/decisions/0013-cloudevent-in-listener.md.
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+import type { Socket } from "node:net";
+import type { WebhookReceiver } from "./receiver";
+import { PathInUseError, WebhookRegistry } from "./registry";
+
+/** Certificates for HTTPS (from a Node-RED `tls-config` node). */
+export interface ListenerTls {
+  /** identifies the TLS configuration: endpoints sharing a port must name the same one */
+  id: string;
+  key?: string | Buffer;
+  cert?: string | Buffer;
+  ca?: string | Buffer;
+  passphrase?: string;
+}
+
+export interface ListenerAddress {
+  port: number;
+  /** bind address; undefined = all interfaces */
+  host?: string;
+  tls?: ListenerTls;
+}
+
+/** The port is taken by someone else, or could not be bound. */
+export class ListenError extends Error {
+  override readonly name = "ListenError";
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Two endpoints want the same port with different TLS settings. */
+export class TlsMismatchError extends Error {
+  override readonly name = "TlsMismatchError";
+}
+
+/** Node's server limits, tuned for many small POSTs from a few keep-alive senders. */
+export const LISTENER_LIMITS = {
+  /** idle keep-alive connections are closed after this (senders reuse theirs well within it) */
+  keepAliveTimeoutMs: 65_000,
+  /** the request headers must arrive within this */
+  headersTimeoutMs: 20_000,
+  /** request headers larger than this get 431 (Node's default) */
+  maxHeaderSize: 16 * 1024,
+  /** requests on one connection before it is closed (0 = no limit) */
+  maxRequestsPerSocket: 0,
+  /** close: idle connections at once, busy ones after this grace period */
+  closeGraceMs: 1000,
+};
+
+const NOT_FOUND = JSON.stringify({ error: "no cloudevent-in endpoint at this path" });
+
+interface Entry {
+  key: string;
+  tlsId: string;
+  server: http.Server;
+  registry: WebhookRegistry;
+  /** resolves once listening; rejects with ListenError */
+  ready: Promise<void>;
+  /** set once closing: resolves when the server has closed */
+  closed?: Promise<void>;
+  sockets: Set<Socket>;
+}
+
+/** What an endpoint holds while it is served on its own port. */
+export interface ListenerLease {
+  readonly address: ListenerAddress;
+  /** resolves when the endpoint is reachable; rejects with ListenError or TlsMismatchError */
+  readonly ready: Promise<void>;
+  /** Stop serving the endpoint; the server closes with its last endpoint (within ~2 s). */
+  release(): Promise<void>;
+}
+
+function keyOf(a: ListenerAddress): string {
+  return `${a.host ?? "*"}|${a.port}`;
+}
+
+/** The servers of one process (one pool per Node-RED runtime is enough; tests may make their own). */
+export class ListenerPool {
+  private readonly entries = new Map<string, Entry>();
+  /** servers still closing, by key: a new server for the key waits for the old one */
+  private readonly closing = new Map<string, Promise<void>>();
+
+  /** number of servers open (listening or starting) */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Serve `receiver` at its path on the port. Never throws: problems reject `ready`. */
+  acquire(address: ListenerAddress, receiver: WebhookReceiver): ListenerLease {
+    const key = keyOf(address);
+    const tlsId = address.tls?.id ?? "";
+    let entry = this.entries.get(key);
+    let ready: Promise<void>;
+    let added = false;
+    if (entry !== undefined && entry.tlsId !== tlsId) {
+      ready = Promise.reject(
+        new TlsMismatchError(
+          `port ${address.port} is already served by cloudevent-in nodes ${entry.tlsId === "" ? "without TLS" : "with another TLS configuration"}; ` +
+            "every node on one port must use the same TLS setting",
+        ),
+      );
+    } else {
+      if (entry === undefined) {
+        entry = this.open(key, tlsId, address);
+        this.entries.set(key, entry);
+      }
+      try {
+        entry.registry.add(receiver);
+        added = true;
+        ready = entry.ready;
+      } catch (err) {
+        ready = Promise.reject(err instanceof PathInUseError ? err : new Error(String(err)));
+      }
+    }
+    ready.catch(() => undefined); // the caller may look later; never an unhandled rejection
+    const target = entry;
+    let released = false;
+    return {
+      address,
+      ready,
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (!added || target === undefined) return;
+        target.registry.remove(receiver);
+        if (target.registry.size === 0 && this.entries.get(key) === target) await this.close(target);
+      },
+    };
+  }
+
+  /** Close every server (tests; the runtime stopping). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((e) => this.close(e)));
+  }
+
+  private open(key: string, tlsId: string, address: ListenerAddress): Entry {
+    const registry = new WebhookRegistry();
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      registry.dispatch(req, res, () => {
+        if (res.headersSent || res.destroyed) return;
+        res.statusCode = 404;
+        res.setHeader("Content-Type", "application/json; charset=utf-8");
+        res.setHeader("Content-Length", String(Buffer.byteLength(NOT_FOUND)));
+        res.end(NOT_FOUND);
+      });
+    };
+    const options: http.ServerOptions = {
+      keepAliveTimeout: LISTENER_LIMITS.keepAliveTimeoutMs,
+      headersTimeout: LISTENER_LIMITS.headersTimeoutMs,
+      requestTimeout: 0, // bodies have the endpoint's readTimeout, answers its responseTimeout
+      maxHeaderSize: LISTENER_LIMITS.maxHeaderSize,
+    };
+    const tls = address.tls;
+    const server: http.Server =
+      tls === undefined
+        ? http.createServer(options, handler)
+        : https.createServer({ ...options, key: tls.key, cert: tls.cert, ca: tls.ca, passphrase: tls.passphrase }, handler);
+    server.keepAliveTimeout = LISTENER_LIMITS.keepAliveTimeoutMs;
+    server.headersTimeout = LISTENER_LIMITS.headersTimeoutMs;
+    server.requestTimeout = 0;
+    server.maxRequestsPerSocket = LISTENER_LIMITS.maxRequestsPerSocket;
+    const sockets = new Set<Socket>();
+    server.on(tls === undefined ? "connection" : "secureConnection", (s: Socket) => {
+      sockets.add(s);
+      s.once("close", () => sockets.delete(s));
+    });
+    // a client that breaks the protocol or TLS handshake: drop it, never throw
+    server.on("clientError", (_err: Error, socket: Socket) => {
+      if (socket.writable && !socket.destroyed) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      else socket.destroy();
+    });
+    server.on("tlsClientError", () => undefined);
+    const previous = this.closing.get(key);
+    const ready = (previous ?? Promise.resolve()).then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const onError = (err: NodeJS.ErrnoException): void => {
+            server.off("listening", onListening);
+            if (this.entries.get(key) === entry) this.entries.delete(key);
+            const where = `${address.host ?? "*"}:${address.port}`;
+            reject(
+              new ListenError(
+                err.code === "EADDRINUSE"
+                  ? `port ${where} is already in use`
+                  : err.code === "EACCES"
+                    ? `no permission to listen on port ${where}`
+                    : `cannot listen on ${where}: ${err.message}`,
+                err.code,
+              ),
+            );
+          };
+          const onListening = (): void => {
+            server.off("error", onError);
+            // errors after listening (rare) must not reach the runtime
+            server.on("error", () => undefined);
+            resolve();
+          };
+          server.once("error", onError);
+          server.once("listening", onListening);
+          try {
+            server.listen({ port: address.port, host: address.host });
+          } catch (err) {
+            onError(err as NodeJS.ErrnoException);
+          }
+        }),
+    );
+    const entry: Entry = { key, tlsId, server, registry, ready, sockets };
+    ready.catch(() => undefined);
+    return entry;
+  }
+
+  /** Stop accepting, close idle connections now and busy ones after the grace period. */
+  private close(entry: Entry): Promise<void> {
+    if (entry.closed !== undefined) return entry.closed;
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    const server = entry.server;
+    entry.closed = entry.ready
+      .then(
+        () =>
+          new Promise<void>((resolve) => {
+            const grace = setTimeout(() => {
+              server.closeAllConnections();
+              for (const s of entry.sockets) s.destroy();
+            }, LISTENER_LIMITS.closeGraceMs);
+            server.close(() => {
+              clearTimeout(grace);
+              resolve();
+            });
+            server.closeIdleConnections();
+          }),
+        () => undefined, // never listened
+      )
+      .finally(() => {
+        if (this.closing.get(entry.key) === entry.closed) this.closing.delete(entry.key);
+      });
+    this.closing.set(entry.key, entry.closed);
+    return entry.closed;
+  }
+}
