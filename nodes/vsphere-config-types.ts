@@ -5,6 +5,10 @@ import type { VsphereConnection } from "../lib/vsphere/connection";
 export interface VsphereConfigDef extends NodeDef {
   address: string;
   insecureSSL: boolean;
+  /** MiB; blank = default (lib/vsphere/config-settings.ts) */
+  maxResponseSize?: number | string;
+  /** seconds; blank = default */
+  timeout?: number | string;
 }
 
 export interface VsphereConfigCredentials {

@@ -13,6 +13,8 @@
  * reader uses for recovery and status.
  */
 import { Agent } from "undici";
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from "../common/json-depth";
+import { Scrubber } from "../common/scrub";
 import { classifyError } from "../http/sender";
 
 /** One AuditEventSummary as Horizon sends it (snake_case, every field optional in JSON). */
@@ -67,9 +69,9 @@ export interface HorizonClientOptions {
   ca?: string | Buffer;
   /** connect timeout (default 10 s) */
   connectTimeoutMs?: number;
-  /** time to the response headers, and between body chunks (default 30 s) */
+  /** time to the response headers, between body chunks, and for the whole exchange (default 30 s) */
   requestTimeoutMs?: number;
-  /** largest response body accepted (default 64 MiB) */
+  /** largest response body accepted (default 16 MiB: a page of 1,000 audit events is well under 1 MB) */
   maxResponseBytes?: number;
 }
 
@@ -116,13 +118,17 @@ export function betweenFilter(fromMs: number, toMs: number): { type: "Between"; 
   return { type: "Between", name: "time", fromValue: fromMs, toValue: toMs };
 }
 
-function excerpt(text: string): string {
-  const t = text.replace(/\s+/g, " ").trim();
+function fold(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function excerptOf(text: string): string {
+  const t = fold(text);
   return t.length > 200 ? t.slice(0, 200) + "…" : t;
 }
 
 /** The reason in a Horizon error body (`{error_message}`, `{errors:[{error_message}]}`, ...) or its start. */
-function errorDetail(r: JsonResponse): string {
+function detailOf(r: JsonResponse): string {
   const b = r.body as Record<string, unknown> | undefined;
   if (b !== null && typeof b === "object") {
     for (const k of ["error_message", "message", "error_type", "error"]) {
@@ -134,7 +140,7 @@ function errorDetail(r: JsonResponse): string {
       if (e0 !== null && typeof e0 === "object" && typeof e0.error_message === "string") return e0.error_message;
     }
   }
-  return excerpt(r.text);
+  return r.text;
 }
 
 function headerValue(h: string | string[] | undefined): string | undefined {
@@ -151,19 +157,38 @@ export class HorizonClient implements AuditEventSource {
   private readonly abort = new AbortController();
   private closed = false;
   private readonly maxBytes: number;
+  private readonly timeoutMs: number;
+  /** removes the configured domain, user name and password from text quoted from Horizon */
+  private readonly scrubber: Scrubber;
   readonly stats: ClientStats = { logins: 0, refreshes: 0, refreshRefused: 0, unauthorized: 0, requests: 0 };
 
   constructor(private readonly opts: HorizonClientOptions) {
     const u = new URL(opts.baseUrl);
     this.origin = u.origin;
     this.basePath = u.pathname.replace(/\/+$/, "");
-    this.maxBytes = opts.maxResponseBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = opts.maxResponseBytes ?? 16 * 1024 * 1024;
+    // secrets as configured and as they look once whitespace is folded for an excerpt
+    const secrets = [opts.domain, opts.username, opts.password];
+    this.scrubber = new Scrubber([...secrets, ...secrets.map((x) => fold(x ?? ""))], [{ username: opts.username, password: opts.password }]);
     const timeout = opts.requestTimeoutMs ?? 30_000;
+    this.timeoutMs = timeout;
     const connect: Record<string, unknown> = { timeout: opts.connectTimeoutMs ?? 10_000 };
     if (opts.insecureSSL === true) connect.rejectUnauthorized = false;
     if (opts.ca !== undefined) connect.ca = opts.ca;
     this.agent = new Agent({ connections: 4, keepAliveTimeout: 10_000, headersTimeout: timeout, bodyTimeout: timeout, connect });
     this.agent.on("connectionError", () => undefined);
+  }
+
+  /** The start of a peer's answer, for an error message: whitespace folded, secrets removed, 200 characters. */
+  private excerpt(text: string): string {
+    // folded, then scrubbed, then cut: a secret cut in two at the end of the 4 KB taken is
+    // far behind the 200 characters shown, and none can move forward into them any more
+    return excerptOf(this.scrubber.scrub(fold(text).slice(0, 4096)));
+  }
+
+  /** The reason in an error answer, secrets removed (see detailOf). */
+  private errorDetail(r: JsonResponse): string {
+    return this.excerpt(detailOf(r));
   }
 
   get baseUrl(): string {
@@ -181,9 +206,9 @@ export class HorizonClient implements AuditEventSource {
     if (r.status === 400 || r.status === 401 || r.status === 403) {
       this.accessToken = undefined;
       this.refreshToken = undefined;
-      throw new HorizonError(`login refused for ${domain}\\${username}: HTTP ${r.status} ${errorDetail(r)}`.trim(), "login", r.status);
+      throw new HorizonError(`login refused for ${domain}\\${username}: HTTP ${r.status} ${this.errorDetail(r)}`.trim(), "login", r.status);
     }
-    if (r.status < 200 || r.status > 299) throw new HorizonError(`login failed: HTTP ${r.status} ${errorDetail(r)}`.trim(), "http", r.status);
+    if (r.status < 200 || r.status > 299) throw new HorizonError(`login failed: HTTP ${r.status} ${this.errorDetail(r)}`.trim(), "http", r.status);
     const b = r.body as { access_token?: unknown; refresh_token?: unknown } | undefined;
     if (b === null || typeof b !== "object" || typeof b.access_token !== "string" || b.access_token === "") {
       throw new HorizonError("login answer has no access_token", "protocol", r.status);
@@ -209,7 +234,7 @@ export class HorizonClient implements AuditEventSource {
           throw new HorizonError("refresh answer has no access_token", "protocol", r.status);
         }
         if (r.status !== 400 && r.status !== 401) {
-          throw new HorizonError(`token refresh failed: HTTP ${r.status} ${errorDetail(r)}`.trim(), "http", r.status);
+          throw new HorizonError(`token refresh failed: HTTP ${r.status} ${this.errorDetail(r)}`.trim(), "http", r.status);
         }
         this.stats.refreshRefused++; // expired refresh token: log in again
       }
@@ -249,12 +274,12 @@ export class HorizonClient implements AuditEventSource {
       }
     }
     if (r.status === 409) {
-      throw new HorizonError(`audit events: HTTP 409 (is the Horizon event database configured?) ${errorDetail(r)}`.trim(), "http", 409);
+      throw new HorizonError(`audit events: HTTP 409 (is the Horizon event database configured?) ${this.errorDetail(r)}`.trim(), "http", 409);
     }
     if (r.status < 200 || r.status > 299) {
-      throw new HorizonError(`audit events: HTTP ${r.status} ${errorDetail(r)}`.trim(), "http", r.status);
+      throw new HorizonError(`audit events: HTTP ${r.status} ${this.errorDetail(r)}`.trim(), "http", r.status);
     }
-    if (!Array.isArray(r.body)) throw new HorizonError(`audit events: the answer is not a JSON array (${excerpt(r.text)})`, "protocol", r.status);
+    if (!Array.isArray(r.body)) throw new HorizonError(`audit events: the answer is not a JSON array (${this.excerpt(r.text)})`, "protocol", r.status);
     const events: AuditEvent[] = [];
     for (const item of r.body as unknown[]) {
       if (item !== null && typeof item === "object" && !Array.isArray(item)) events.push(item as AuditEvent);
@@ -294,7 +319,9 @@ export class HorizonClient implements AuditEventSource {
     const headers: Record<string, string> = { accept: "application/json" };
     if (o.body !== undefined) headers["content-type"] = "application/json";
     if (o.bearer === true && this.accessToken !== undefined) headers.authorization = `Bearer ${this.accessToken}`;
-    const signal = o.signal === undefined ? this.abort.signal : AbortSignal.any([o.signal, this.abort.signal]);
+    // a whole exchange, body included, within the timeout: a slow drip must not hold the reader
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const signal = AbortSignal.any(o.signal === undefined ? [this.abort.signal, deadline] : [o.signal, this.abort.signal, deadline]);
     this.stats.requests++;
     try {
       const res = await this.agent.request({
@@ -318,18 +345,25 @@ export class HorizonClient implements AuditEventSource {
       }
       const text = Buffer.concat(chunks, size).toString("utf8");
       let body: unknown;
+      // nothing nested past MAX_JSON_DEPTH enters the flow (Node-RED clones messages recursively)
+      if (jsonTextTooDeep(text)) {
+        throw new HorizonError(`${method} ${path.split("?")[0]}: the answer nests deeper than ${MAX_JSON_DEPTH} levels`, "protocol", res.statusCode);
+      }
       if (text.trim() !== "") {
         try {
           body = JSON.parse(text) as unknown;
         } catch {
           if (res.statusCode >= 200 && res.statusCode <= 299) {
-            throw new HorizonError(`${method} ${path.split("?")[0]}: the answer is not JSON (${excerpt(text)})`, "protocol", res.statusCode);
+            throw new HorizonError(`${method} ${path.split("?")[0]}: the answer is not JSON (${this.excerpt(text)})`, "protocol", res.statusCode);
           }
         }
       }
       return { status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body, text };
     } catch (err) {
       if (err instanceof HorizonError) throw err;
+      if (deadline.aborted && !this.closed && o.signal?.aborted !== true) {
+        throw new HorizonError(`${method} ${path.split("?")[0]}: no complete answer within ${this.timeoutMs / 1000} s`, "transport");
+      }
       if (this.closed || signal.aborted) throw new HorizonError("Horizon client closed", "closed");
       const e = classifyError(err);
       throw new HorizonError(`${this.origin}: ${e.message}${e.code !== "" ? ` (${e.code})` : ""}`, "transport");

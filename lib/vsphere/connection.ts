@@ -4,9 +4,10 @@
  * to 60 s) after NotAuthenticated or transport errors, logged out when the last user leaves.
  */
 import { EventEmitter } from "node:events";
+import type { Scrubber } from "../common/scrub";
 import { Backoff, sleep } from "../common/backoff";
-import { VsphereError } from "./faults";
-import { VsphereSession, type SessionOptions } from "./session";
+import { scrubError, VsphereError } from "./faults";
+import { credentialScrubber, VsphereSession, type SessionOptions } from "./session";
 
 export type ConnectionState = "idle" | "connecting" | "connected" | "reconnecting" | "error" | "closed";
 
@@ -19,6 +20,11 @@ export interface ConnectionStatus {
 export interface ConnectionOptions extends SessionOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * The node's own text for failures that have one (VsphereError.code: a response past the
+   * size cap or the deadline), e.g. a translated status; undefined keeps the error's message.
+   */
+  explain?: (err: VsphereError) => string | undefined;
   /** how long a session outlives its last user when that user is only redeployed (default 30 s) */
   idleLogoutMs?: number;
 }
@@ -37,11 +43,13 @@ export class VsphereConnection extends EventEmitter {
   private everConnected = false;
   /** the last failure reported through the "failure" event (reported again only when it changes) */
   private lastFailure: string | undefined;
+  private readonly scrubber: Scrubber;
   /** logs the session out when no user came back after a redeploy */
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly options: ConnectionOptions) {
     super();
+    this.scrubber = credentialScrubber(options);
     this.backoff = new Backoff(options.minBackoffMs ?? 1000, options.maxBackoffMs ?? 60_000);
   }
 
@@ -56,6 +64,26 @@ export class VsphereConnection extends EventEmitter {
   /** The logged-in session, if there is one now (never logs in). */
   get currentSession(): VsphereSession | undefined {
     return this.current;
+  }
+
+  /**
+   * What to show or log for a failure: the node's own text when it has one, otherwise the
+   * error's message; never with the configured user name or password in it.
+   */
+  reasonOf(err: unknown): string {
+    const e = err instanceof VsphereError ? err : new VsphereError(err instanceof Error ? err.message : String(err), "transport");
+    let text: string | undefined;
+    try {
+      text = this.options.explain?.(e);
+    } catch {
+      text = undefined;
+    }
+    return this.scrubber.scrub(text ?? e.message);
+  }
+
+  /** Peer text (a log line quoting the server) without the configured credentials. */
+  scrub(text: string): string {
+    return this.scrubber.scrub(text);
   }
 
   register(user: object): void {
@@ -107,7 +135,7 @@ export class VsphereConnection extends EventEmitter {
   invalidate(session: VsphereSession, reason: string): void {
     if (this.current !== session) return;
     this.current = undefined;
-    this.setStatus({ state: "reconnecting", reason });
+    this.setStatus({ state: "reconnecting", reason: this.scrubber.scrub(reason) });
     void session.close();
   }
 
@@ -120,7 +148,7 @@ export class VsphereConnection extends EventEmitter {
       if (this.closed || signal.aborted) throw new VsphereError("vCenter connection closed", "closed");
       this.setStatus(first ? { state: "connecting" } : { state: "reconnecting", reason: this.status.reason });
       try {
-        const session = await VsphereSession.login(this.options);
+        const session = await VsphereSession.login({ ...this.options, scrubber: this.scrubber });
         if (this.closed || signal.aborted) {
           await session.close();
           throw new VsphereError("vCenter connection closed", "closed");
@@ -133,8 +161,9 @@ export class VsphereConnection extends EventEmitter {
         return session;
       } catch (err) {
         if (this.closed || signal.aborted) throw new VsphereError("vCenter connection closed", "closed");
-        const e = err instanceof VsphereError ? err : new VsphereError(String(err), "transport");
-        const reason = e.kind === "login" ? `login failed for user "${this.options.username}": ${e.message}` : e.message;
+        const e = scrubError(err instanceof VsphereError ? err : new VsphereError(String(err), "transport"), this.scrubber);
+        // the user name is ours to show; the server's text is scrubbed of it and the password
+        const reason = e.kind === "login" ? `login failed for user "${this.options.username}": ${this.reasonOf(e)}` : this.reasonOf(e);
         // red while we have never been connected or the credentials are refused; yellow while
         // a connection that worked is being re-established. Retries go on either way (slowly).
         const broken = e.kind === "login" || !this.everConnected;

@@ -5,7 +5,6 @@
  */
 import { VsphereError } from "./faults";
 import type { VsphereSession } from "./session";
-import { describe } from "./transport";
 import type { MoRef } from "./vim-client";
 import { toVimEvent, type VimEvent } from "./event";
 import { StringDecoder } from "node:string_decoder";
@@ -36,15 +35,8 @@ export async function fetchEventPage(
   maxCount: number,
   signal?: AbortSignal,
 ): Promise<Buffer[]> {
-  const res = await session.transport.post(readNextEnvelope(collector, maxCount), { signal });
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of res.body) chunks.push(chunk as Buffer);
-  } catch (err) {
-    res.body.destroy();
-    throw new VsphereError(`reading an event page failed: ${describe(err)}`, "transport");
-  }
-  return chunks;
+  // read with the transport's byte cap and deadline (lib/vsphere/response-body.ts)
+  return session.transport.post(readNextEnvelope(collector, maxCount), { signal });
 }
 
 /** Decodes a ReadNextEventsResponse piece by piece into events. */

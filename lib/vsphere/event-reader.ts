@@ -58,6 +58,14 @@ export interface EventReaderOptions {
 }
 
 const RECENT_LIMIT = 10_000;
+/**
+ * Consecutive failures on one session, whatever their kind, after which the reader logs in anew
+ * instead of building yet another collector on it: a server may refuse a session in a way
+ * nobody can classify (a NotAuthenticated fault without its type, a proxy's error page).
+ */
+export const FAILURES_BEFORE_NEW_LOGIN = 3;
+/** collectors waiting to be destroyed once calls work again; older ones are given up */
+const ORPHAN_LIMIT = 64;
 const EMPTY = Buffer.alloc(0);
 const DEFAULT_IDLE = [1000, 2000, 4000, 5000];
 
@@ -85,6 +93,9 @@ export class EventReader {
   private readonly errorBackoff: Backoff;
   /** collectors we could not destroy (transport down), retried once calls work again */
   private orphans: { session: VsphereSession; ref: MoRef }[] = [];
+  /** failures in a row on `failingSession` (reset by a page read) */
+  private failures = 0;
+  private failingSession: VsphereSession | undefined;
 
   constructor(private readonly opts: EventReaderOptions) {
     this.pageSize = Math.min(1000, Math.max(1, opts.pageSize ?? 1000));
@@ -110,7 +121,7 @@ export class EventReader {
   start(): void {
     this.running ??= this.loop().catch((err: unknown) => {
       // the loop handles its own errors; this is a last line of defence
-      this.opts.onStatus({ state: "error", reason: describe(err) });
+      this.opts.onStatus({ state: "error", reason: this.opts.connection.reasonOf(err) });
     });
   }
 
@@ -148,7 +159,10 @@ export class EventReader {
         const chunks = await (prefetch ?? this.fetchPage(session, c, signal));
         prefetch = undefined;
         if (signal.aborted) break;
-        const decoder = new EventPageDecoder((err) => this.opts.log.warn(`skipped a malformed event: ${err.message}`));
+        this.failures = 0; // a page arrived: the session works
+        const decoder = new EventPageDecoder((err) =>
+          this.opts.log.warn(`skipped a malformed event: ${this.opts.connection.scrub(err.message)}`),
+        );
         let handed = 0;
         for (let i = 0; i <= chunks.length; i++) {
           const events = i < chunks.length ? decoder.push(chunks[i]!) : decoder.end();
@@ -183,7 +197,7 @@ export class EventReader {
         const e = err instanceof VsphereError ? err : new VsphereError(describe(err), "transport");
         if (e.kind === "closed") break;
         this.recover(e, session);
-        this.opts.onStatus({ state: "reconnecting", reason: e.message });
+        this.opts.onStatus({ state: "reconnecting", reason: this.opts.connection.reasonOf(e) });
         await sleep(this.errorBackoff.next(), signal);
       }
     }
@@ -197,9 +211,19 @@ export class EventReader {
   private recover(e: VsphereError, session: VsphereSession | undefined): void {
     const c = this.collector;
     this.collector = undefined;
-    const sessionGone = e.kind === "session" || e.faultType === "InvalidState";
+    if (session !== this.failingSession) {
+      this.failingSession = session;
+      this.failures = 0;
+    }
+    this.failures++;
+    // InvalidState / LimitExceeded: vCenter's per-session collector limit (destroys failed)
+    const sessionGone =
+      e.kind === "session" || e.faultType === "InvalidState" || e.faultType === "LimitExceeded" || this.failures >= FAILURES_BEFORE_NEW_LOGIN;
     if (session !== undefined && sessionGone) {
-      this.opts.connection.invalidate(session, e.message);
+      this.failures = 0;
+      this.failingSession = undefined;
+      this.orphans = this.orphans.filter((o) => o.session !== session);
+      this.opts.connection.invalidate(session, this.opts.connection.reasonOf(e));
       return; // collectors die with their session
     }
     if (c !== undefined) this.forget(c);
@@ -208,7 +232,9 @@ export class EventReader {
   /** Destroy a collector we no longer use, now if possible, later otherwise. */
   private forget(c: Collector): void {
     void this.destroy(c, 2000).then((ok) => {
-      if (!ok) this.orphans.push({ session: c.session, ref: c.ref });
+      if (ok) return;
+      this.orphans.push({ session: c.session, ref: c.ref });
+      if (this.orphans.length > ORPHAN_LIMIT) this.orphans.shift();
     });
   }
 
@@ -252,7 +278,7 @@ export class EventReader {
         throw err;
       }
       // no latestPage wake-up on this server: plain back-off sleeps instead
-      this.opts.log.warn(`vCenter does not report latestPage changes (${describe(err)}); polling with back-off`);
+      this.opts.log.warn(`vCenter does not report latestPage changes (${this.opts.connection.reasonOf(err)}); polling with back-off`);
       c.watcher = undefined;
     }
     return c;

@@ -12,6 +12,13 @@ export type VsphereErrorKind =
   /** the client was closed while the call was under way */
   | "closed";
 
+/**
+ * What a failure was, when the node shows it with a text of its own (an i18n key in
+ * locales/<lang>/vsphere-config.json): a response past the size cap, or one that did not finish
+ * in time.
+ */
+export type VsphereErrorCode = "response-too-large" | "response-too-slow";
+
 export class VsphereError extends Error {
   override name = "VsphereError";
   constructor(
@@ -21,9 +28,29 @@ export class VsphereError extends Error {
     readonly faultType?: string,
     /** HTTP status when the server answered */
     readonly statusCode?: number,
+    /** set for failures with a text of their own (see VsphereErrorCode) */
+    readonly code?: VsphereErrorCode,
+    /** values for that text (e.g. the cap in MiB) */
+    readonly params?: Readonly<Record<string, string | number>>,
   ) {
     super(message);
   }
+}
+
+/** Something that removes configured secrets from peer text (lib/common/scrub.ts). */
+export interface TextScrubber {
+  scrub(text: string): string;
+}
+
+/**
+ * The same error with every configured secret removed from its message (an echoing server
+ * must never get a password into status, logs or msg.error); the error itself when clean.
+ */
+export function scrubError(err: VsphereError, scrubber: TextScrubber | undefined): VsphereError {
+  if (scrubber === undefined) return err;
+  const message = scrubber.scrub(err.message);
+  if (message === err.message) return err;
+  return new VsphereError(message, err.kind, err.faultType, err.statusCode, err.code, err.params);
 }
 
 /** Faults whose meaning is "your session is not valid" on vCenter and govmomi's simulator. */

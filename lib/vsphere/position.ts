@@ -22,6 +22,14 @@ export interface PassedEvent {
   type: string;
 }
 
+/**
+ * Keys kept for one createdTime. vCenter gives each event its own time in practice; a server
+ * sending endless events with one timestamp must not grow the position (and every checkpoint
+ * saved from it) without end. Past the limit the oldest keys are dropped: after a restart at
+ * that time those events would be delivered again (at least once, never lost).
+ */
+export const MAX_KEYS_PER_TIME = 10_000;
+
 export class PositionTracker {
   private pos: ReaderPosition | undefined;
   private posKey = "";
@@ -30,7 +38,7 @@ export class PositionTracker {
     if (cp !== undefined) {
       this.pos = {
         createdTime: cp.lastEventKeyTimestamp,
-        keys: [...(cp.lastEventKeys ?? [cp.lastEventKey])],
+        keys: [...(cp.lastEventKeys ?? [cp.lastEventKey])].slice(-MAX_KEYS_PER_TIME),
         lastKey: cp.lastEventKey,
         lastType: cp.lastEventType,
       };
@@ -51,6 +59,7 @@ export class PositionTracker {
     const p = this.pos;
     if (p !== undefined && this.posKey === e.timeKey) {
       p.keys.push(e.key);
+      if (p.keys.length > MAX_KEYS_PER_TIME) p.keys.splice(0, p.keys.length - MAX_KEYS_PER_TIME);
       p.lastKey = e.key;
       p.lastType = e.type;
       return p;

@@ -2,6 +2,7 @@
  * One logged-in vim25 session: service content, login/logout, the clock, and the calls the
  * event reader needs. Owned by a VsphereConnection; readers never log in themselves.
  */
+import { Scrubber } from "../common/scrub";
 import { VsphereError } from "./faults";
 import { SoapTransport, type TransportOptions } from "./transport";
 import { moRefArg, moRefOf, VimClient, type MoRef } from "./vim-client";
@@ -19,6 +20,11 @@ export interface ServiceContent {
 export interface SessionOptions extends TransportOptions {
   username: string;
   password: string;
+}
+
+/** Removes the configured user name and password (in every encoding an echo may use) from peer text. */
+export function credentialScrubber(opts: { username: string; password: string }): Scrubber {
+  return new Scrubber([opts.username, opts.password], [{ username: opts.username, password: opts.password }]);
 }
 
 const SERVICE_INSTANCE: MoRef = { type: "ServiceInstance", value: "ServiceInstance" };
@@ -47,7 +53,7 @@ export class VsphereSession {
 
   /** Connect, read the service content and log in. Closes the transport on failure. */
   static async login(opts: SessionOptions): Promise<VsphereSession> {
-    const transport = new SoapTransport(opts);
+    const transport = new SoapTransport({ ...opts, scrubber: opts.scrubber ?? credentialScrubber(opts) });
     try {
       const vim = await VimClient.create(transport);
       const sc = (await vim.call("RetrieveServiceContent", SERVICE_INSTANCE)) as Record<string, unknown> | undefined;

@@ -4,8 +4,10 @@
  * event-page reader go through it, so they share one connection pool and one session.
  */
 import { Pool, type Dispatcher } from "undici";
-import { VsphereError, faultError } from "./faults";
+import { VsphereError, faultError, scrubError, type TextScrubber } from "./faults";
+import { DEFAULT_MAX_RESPONSE_BYTES, readBody, tooSlow } from "./response-body";
 import { child, parseXml, type XmlNode } from "./xml";
+import { MAX_CONTROL_XML_DEPTH, scanXml, XmlScanError } from "./xml-scan";
 
 export interface TransportOptions {
   /** normalised SDK URL, e.g. https://vc.example.com/sdk */
@@ -16,15 +18,19 @@ export interface TransportOptions {
   ca?: string;
   /** connect timeout, ms */
   connectTimeoutMs?: number;
-  /** time to wait for response headers, ms */
+  /** time for a whole exchange (response headers and body), ms */
   requestTimeoutMs?: number;
+  /** largest response body accepted, bytes (default 32 MiB); larger ones are cut off */
+  maxResponseBytes?: number;
+  /** removes configured secrets from error texts quoting the server */
+  scrubber?: TextScrubber;
   /** SOAPAction header; real vCenter selects the API version from it */
   soapAction?: string;
 }
 
 export interface PostOptions {
   signal?: AbortSignal;
-  /** override the header timeout for long-polling calls (WaitForUpdatesEx) */
+  /** override the exchange timeout for long-polling calls (WaitForUpdatesEx) */
   timeoutMs?: number;
 }
 
@@ -35,6 +41,8 @@ export class SoapTransport {
   private readonly path: string;
   private readonly pool: Pool;
   private readonly requestTimeoutMs: number;
+  readonly maxResponseBytes: number;
+  private readonly scrubber: TextScrubber | undefined;
   private readonly soapAction: string;
   private cookie: string | undefined;
   private closed = false;
@@ -45,6 +53,8 @@ export class SoapTransport {
     const url = new URL(opts.sdkUrl);
     this.path = url.pathname + url.search;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.scrubber = opts.scrubber;
     this.soapAction = opts.soapAction ?? "urn:vim25/7.0";
     this.pool = new Pool(url.origin, {
       connections: 8,
@@ -68,18 +78,35 @@ export class SoapTransport {
     this.cookie = undefined;
   }
 
+  /** `err` with every configured secret removed from its message. */
+  scrub(err: VsphereError): VsphereError {
+    return scrubError(err, this.scrubber);
+  }
+
   /**
-   * POST a SOAP envelope. Resolves with the response, body unread, for status 200 and for
-   * SOAP faults (HTTP 500 with a fault body is turned into a VsphereError here). Rejects with
-   * VsphereError kind "transport" for network errors and other HTTP statuses.
+   * POST a SOAP envelope and read the whole answer, at most `maxResponseBytes` of it and
+   * within the timeout. Resolves with the body's chunks for status 200; SOAP faults (HTTP 500
+   * with a fault body) become a VsphereError here; network errors, other HTTP statuses,
+   * responses past the cap or the deadline reject with kind "transport". Error messages never
+   * carry a configured secret, even when the server echoes the request.
    */
-  async post(envelope: string, opts: PostOptions = {}): Promise<Dispatcher.ResponseData> {
+  async post(envelope: string, opts: PostOptions = {}): Promise<Buffer[]> {
+    try {
+      return await this.exchange(envelope, opts);
+    } catch (err) {
+      throw this.scrub(err instanceof VsphereError ? err : new VsphereError(describe(err), "transport"));
+    }
+  }
+
+  private async exchange(envelope: string, opts: PostOptions): Promise<Buffer[]> {
     if (this.closed) throw new VsphereError("vCenter connection closed", "closed");
     const ac = new AbortController();
     this.aborts.add(ac);
     const onAbort = (): void => ac.abort();
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     const timeout = opts.timeoutMs ?? this.requestTimeoutMs;
+    const startedAt = Date.now();
+    const deadline = startedAt + timeout;
     try {
       const headers: Record<string, string> = {
         "content-type": 'text/xml; charset="utf-8"',
@@ -99,14 +126,25 @@ export class SoapTransport {
         });
       } catch (err) {
         if (this.closed) throw new VsphereError("vCenter connection closed", "closed");
+        if (Date.now() >= deadline) throw tooSlow(timeout);
         throw new VsphereError(`cannot reach vCenter at ${this.sdkUrl}: ${describe(err)}`, "transport");
       }
       this.takeCookie(res.headers["set-cookie"]);
-      if (res.statusCode === 200) return res;
-      const text = await res.body.text().catch(() => "");
+      let chunks: Buffer[];
+      try {
+        chunks = (await readBody(res.body, { maxBytes: this.maxResponseBytes, deadline }, startedAt)).chunks;
+      } catch (err) {
+        if (this.closed) throw new VsphereError("vCenter connection closed", "closed");
+        if (err instanceof VsphereError) throw err;
+        throw new VsphereError(`vCenter response was cut off: ${describe(err)}`, "transport", undefined, res.statusCode);
+      }
+      if (res.statusCode === 200) return chunks;
+      const text = Buffer.concat(chunks).toString("utf8");
       if (res.statusCode === 500 && text.includes("Fault")) throw parseFault(text, res.statusCode);
+      // scrubbed before it is cut: a secret cut in two would survive in part
+      const shown = (this.scrubber?.scrub(text) ?? text).slice(0, 200).trim();
       throw new VsphereError(
-        `vCenter answered HTTP ${res.statusCode}${text !== "" ? `: ${text.slice(0, 200).trim()}` : ""}`,
+        `vCenter answered HTTP ${res.statusCode}${shown !== "" ? `: ${shown}` : ""}`,
         "transport",
         undefined,
         res.statusCode,
@@ -117,14 +155,21 @@ export class SoapTransport {
     }
   }
 
-  /** POST and read the whole body as text. */
+  /**
+   * POST and read the whole body as text (see post), checked to be well-formed XML nested no
+   * deeper than the scanner's limit before anything else parses it.
+   */
   async postText(envelope: string, opts: PostOptions = {}): Promise<string> {
-    const res = await this.post(envelope, opts);
+    const chunks = await this.post(envelope, opts);
+    const text = Buffer.concat(chunks).toString("utf8");
+    chunks.length = 0;
     try {
-      return await res.body.text();
+      scanXml(text, 2, () => undefined, MAX_CONTROL_XML_DEPTH);
     } catch (err) {
-      throw new VsphereError(`vCenter response was cut off: ${describe(err)}`, "transport");
+      if (!(err instanceof XmlScanError)) throw err;
+      throw this.scrub(new VsphereError(`vCenter sent a response that is not well-formed XML: ${err.message}`, "transport"));
     }
+    return text;
   }
 
   private takeCookie(header: string | string[] | undefined): void {

@@ -100,8 +100,9 @@ export class VimClient {
       // the subset WSDL declares returnval as a list; single-valued operations get element 0
       return Array.isArray(rv) && rv.length === 1 ? rv[0] : rv;
     } catch (err) {
-      if (err instanceof VsphereError) throw err;
-      throw new VsphereError(`vSphere ${op} failed: ${describe(err)}`, "fault");
+      // soap's own errors may quote the response: never with a configured secret in them
+      if (err instanceof VsphereError) throw this.transport.scrub(err);
+      throw this.transport.scrub(new VsphereError(`vSphere ${op} failed: ${describe(err)}`, "fault"));
     }
   }
 }

@@ -62,8 +62,26 @@ const PREDEFINED_NS: Record<string, string> = { xml: "http://www.w3.org/XML/1998
 const INCOMPLETE = Symbol("incomplete");
 
 /**
+ * Deepest element nesting the scanner accepts. Building the tree is iterative, so this only
+ * keeps a hostile document nested hundreds of thousands deep from reaching consumers at all
+ * (event pages nest about 20 levels; the event converter cuts its own nesting at 200).
+ */
+export const MAX_XML_DEPTH = 4096;
+
+/**
+ * Deepest nesting accepted in a control response, checked before the `soap` package parses it
+ * (lib/vsphere/transport.ts): service content, collectors and property values nest far less.
+ */
+export const MAX_CONTROL_XML_DEPTH = 256;
+
+/** An unfinished tail shorter than this is scanned again on every write. */
+const SMALL_TAIL = 4096;
+
+/**
  * Resumable scanner: write() text as it arrives (a token cut at the end of a chunk is kept for
- * the next one), end() when the document is complete. Elements closing at `emitDepth`
+ * the next one), end() when the document is complete. A long unfinished token (a huge text or
+ * attribute) is not scanned again from its start on every chunk: more text is collected until
+ * the tail has doubled, so the work stays linear in the input whatever the chunking. Elements closing at `emitDepth`
  * (1 = document element) go to `onElement` and are not kept; end() returns the rest of the
  * tree. Working on chunks keeps every string small (a whole 1 MB page would be a
  * large-object-space string, freed only by full garbage collections).
@@ -72,6 +90,16 @@ export class XmlScanner {
   private readonly stack: Frame[] = [];
   private root: XmlNode | undefined;
   private buf = "";
+  /** text written after buf and not scanned yet (joined once the tail is worth a new try) */
+  private pending: string[] = [];
+  private pendingLength = 0;
+  /** buf plus pending must reach this length before the unfinished tail is scanned again */
+  private retryAt = 0;
+  /** the character the unfinished tail needs to complete, and whether pending text has it */
+  private hint = "<";
+  private hintSeen = false;
+  /** set when the scan stopped inside an attribute value: its closing quote */
+  private quoteHint: string | undefined;
   /** offset of buf[0] in the whole document, for error messages */
   private base = 0;
   private ended = false;
@@ -79,17 +107,34 @@ export class XmlScanner {
   constructor(
     private readonly emitDepth = 0,
     private readonly onElement?: (node: XmlNode, parent: XmlNode | undefined) => void,
+    private readonly maxDepth = MAX_XML_DEPTH,
   ) {}
 
   write(chunk: string): void {
     if (this.ended) throw new XmlScanError("write after end", this.base);
-    this.buf = this.buf.length === 0 ? chunk : this.buf + chunk;
+    if (chunk.length === 0) return;
+    this.pending.push(chunk);
+    this.pendingLength += chunk.length;
+    // the unfinished tail cannot complete without its terminator character in the new text;
+    // a long tail waits until it has doubled as well, so adversarial chunking stays linear
+    if (this.buf.length > 0) {
+      if (!this.hintSeen) this.hintSeen = chunk.indexOf(this.hint) !== -1;
+      if (!this.hintSeen || this.buf.length + this.pendingLength < this.retryAt) return;
+    }
+    this.takePending();
     this.scan(false);
+    const tail = this.buf;
+    this.retryAt = tail.length < SMALL_TAIL ? 0 : 2 * tail.length;
+    // a tag, comment, CDATA section or PI ends with '>' (an attribute value with its quote);
+    // text ends at the next '<'
+    this.hint = this.quoteHint ?? (tail.charCodeAt(0) === 60 /* < */ ? ">" : "<");
+    this.hintSeen = false;
   }
 
   end(): XmlNode {
     if (!this.ended) {
       this.ended = true;
+      this.takePending();
       this.scan(true);
     }
     if (this.stack.length > 0) {
@@ -97,6 +142,14 @@ export class XmlScanner {
     }
     if (this.root === undefined) throw new XmlScanError("no document element", this.base);
     return this.root;
+  }
+
+  private takePending(): void {
+    if (this.pending.length === 0) return;
+    const more = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+    this.buf = this.buf.length === 0 ? more : this.buf + more;
+    this.pending = [];
+    this.pendingLength = 0;
   }
 
   private resolve(prefix: string): string | undefined {
@@ -135,6 +188,7 @@ export class XmlScanner {
     const base = this.base;
     const stack = this.stack;
     let pos = 0;
+    this.quoteHint = undefined;
     const need = (ok: boolean, what: string, at: number): void => {
       if (ok) return;
       if (!final) throw INCOMPLETE;
@@ -243,7 +297,9 @@ export class XmlScanner {
       if (i >= len) incomplete(`unterminated start tag <${qname}>`);
       const q = xml.charCodeAt(i);
       if (q !== 34 && q !== 39) throw new XmlScanError(`unquoted attribute value in <${qname}>`, base + i);
-      const vEnd = xml.indexOf(q === 34 ? '"' : "'", i + 1);
+      const quote = q === 34 ? '"' : "'";
+      const vEnd = xml.indexOf(quote, i + 1);
+      if (vEnd === -1) this.quoteHint = quote;
       if (vEnd === -1) incomplete(`unterminated attribute value in <${qname}>`);
       const raw = xml.slice(i + 1, vEnd);
       if (raw.indexOf("<") !== -1) throw new XmlScanError(`'<' in an attribute value of <${qname}>`, base + i);
@@ -283,6 +339,7 @@ export class XmlScanner {
       }
     }
     if (stack.length === 0 && this.root !== undefined) throw new XmlScanError("more than one document element", base + lt);
+    if (stack.length >= this.maxDepth) throw new XmlScanError(`elements nested deeper than ${this.maxDepth} levels`, base + lt);
     stack.push(frame);
     if (selfClosing) this.close(stack.pop()!);
     return i;
@@ -294,8 +351,9 @@ export function scanXml(
   xml: string,
   emitDepth = 0,
   onElement?: (node: XmlNode, parent: XmlNode | undefined) => void,
+  maxDepth = MAX_XML_DEPTH,
 ): XmlNode {
-  const s = new XmlScanner(emitDepth, onElement);
+  const s = new XmlScanner(emitDepth, onElement, maxDepth);
   s.write(xml);
   return s.end();
 }

@@ -140,3 +140,65 @@ describe("XML scanner, fed in chunks", () => {
     (() => t.end()).should.throw(/unterminated/);
   });
 });
+
+describe("XML scanner, linear in the input (issue 11: a huge token cost quadratic time)", () => {
+  const { XmlScanner, MAX_XML_DEPTH } = require("../../dist/lib/vsphere/xml-scan");
+  const CHUNK = 64 * 1024;
+
+  /**
+   * CPU ms (this process, all threads) to scan a document whose one token is `mb` MB long, fed
+   * in 64 KB network chunks: CPU time, not wall time, so other work on the machine does not count
+   */
+  function timeOne(kind, mb) {
+    // "attribute with >": a terminator character in every chunk must not bring back the rescans
+    const big = kind === "attribute with >" ? "x>".repeat(mb * 512 * 1024) : "x".repeat(mb * 1024 * 1024);
+    const doc =
+      kind === "text" ? `<a><b>${big}</b></a>`
+        : kind.startsWith("attribute") ? `<a><b v="${big}"/></a>`
+          : kind === "comment" ? `<a><!--${big}--><b/></a>`
+            : `<a><b><![CDATA[${big}]]></b></a>`;
+    const started = process.cpuUsage();
+    const s = new XmlScanner();
+    for (let i = 0; i < doc.length; i += CHUNK) s.write(doc.slice(i, i + CHUNK));
+    const root = s.end();
+    const used = process.cpuUsage(started);
+    const ms = (used.user + used.system) / 1000;
+    root.name.should.equal("a");
+    if (kind === "text" || kind === "cdata") root.children[0].text.length.should.equal(big.length);
+    if (kind.startsWith("attribute")) root.children[0].attrs.v.length.should.equal(big.length);
+    return ms;
+  }
+
+  for (const kind of ["text", "attribute", "attribute with >", "comment", "cdata"]) {
+    it(`scans a 16 MB ${kind} token in 64 KB chunks in well under a second, and 4× the input costs < 6× the time`, function () {
+      this.timeout(30000);
+      timeOne(kind, 1); // warm up
+      // best of three: the machine may be busy with other work
+      const t4 = Math.min(timeOne(kind, 4), timeOne(kind, 4), timeOne(kind, 4));
+      const t16 = Math.min(timeOne(kind, 16), timeOne(kind, 16), timeOne(kind, 16));
+      t16.should.be.below(1000, `16 MB ${kind} took ${t16.toFixed(0)} ms`);
+      // quadratic work would make this ratio about 16
+      (t16 / Math.max(t4, 1)).should.be.below(6, `4 MB: ${t4.toFixed(1)} ms, 16 MB: ${t16.toFixed(1)} ms`);
+    });
+  }
+
+  it("delivers elements completed by a chunk before the document ends (streaming still works)", () => {
+    const seen = [];
+    const s = new XmlScanner(2, (n) => seen.push(n.name));
+    s.write(`<a><b>${"y".repeat(200000)}</b>`);
+    s.write("<c>1</c>");
+    s.write("<d>2</d>");
+    seen.should.containEql("b");
+    s.write("</a>");
+    s.end();
+    seen.should.eql(["b", "c", "d"]);
+  });
+
+  it(`refuses elements nested deeper than ${MAX_XML_DEPTH} levels, and accepts that depth`, () => {
+    const ok = "<a>".repeat(MAX_XML_DEPTH) + "</a>".repeat(MAX_XML_DEPTH);
+    scanXml(ok).name.should.equal("a");
+    const deep = "<a>".repeat(100000) + "</a>".repeat(100000);
+    (() => scanXml(deep)).should.throw(new RegExp(`nested deeper than ${MAX_XML_DEPTH} levels`));
+    (() => scanXml(ok, 0, undefined, 100)).should.throw(/nested deeper than 100 levels/);
+  });
+});
