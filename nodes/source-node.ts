@@ -11,6 +11,8 @@ import { parseReplayRange } from "../lib/source/control";
 import { type Delivery, type ReplaySink, type SourceOutput, type SourceReader, SourceRunner } from "../lib/source/runner";
 import type { SourceStatus } from "../lib/source/status";
 import type { SourceLease } from "../lib/source/lease";
+import { leasesForSettings } from "../lib/redis";
+import { RedisSourceLease } from "../lib/redis/source-lease";
 import { ackSource, ackTracker } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
@@ -45,8 +47,6 @@ export interface SourceNodeSpec<Item, Checkpoint> {
   release?(removed: boolean): Promise<void>;
   /** the content filter as configured (an event pattern; empty = every event) */
   filter?: unknown;
-  /** high availability: read only while holding this lease */
-  lease?: SourceLease;
   /** an item's event time, epoch ms (metrics: the lag of the stream and of its checkpoint) */
   itemTime?(item: Item): number;
   /** a replay reader for [from, to] (ISO times) sending through `sink` */
@@ -68,6 +68,19 @@ function flowOutput(RED: NodeAPI, node: Node, delivery: Delivery, acknowledge: (
     settle: () => acks.releasePending(),
     close: () => acks.close(),
   };
+}
+
+/**
+ * High availability: when the checkpoint lives in the package's Redis context store, the node
+ * reads only while it holds the lease beside its checkpoint (same node id on every instance,
+ * since they run the same flow). Any other store: a single instance, as always.
+ */
+function leaseOf(RED: NodeAPI, node: Node, store: string): SourceLease | undefined {
+  const leases = leasesForSettings(RED.settings, store);
+  if (leases === undefined) return undefined;
+  const n = node as Node & { z?: string; _alias?: string };
+  const scope = n.z !== undefined && n.z !== "" ? `${n._alias ?? n.id}:${n.z}` : n.id;
+  return new RedisSourceLease(leases.create({ scope, key: CHECKPOINT_KEY }));
 }
 
 /** Acknowledged delivery needs Node-RED's message hooks: fail at construction when there are none. */
@@ -106,13 +119,14 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
       delivery: settings.delivery,
       maxInFlight: settings.maxInFlight,
       output: (acknowledge) => flowOutput(RED, node, settings.delivery, acknowledge),
-      lease: spec.lease,
+      lease: leaseOf(RED, node, settings.checkpointStore),
       show: (v) => node.status({ fill: v.fill, shape: v.shape, text: RED._(`${type}.${v.key}`, v.params) }),
       adjust: spec.adjust,
       onFailure: spec.reportFailures === undefined ? undefined : (reason) => node.error(spec.reportFailures!(reason), {}),
       onSaveError: (err) => node.warn(RED._(`${type}.warnings.checkpoint-save`, { reason: message(err) })),
       filter: compiled.filter,
       itemTime: spec.itemTime,
+      log: (m) => node.log(m),
     });
   } catch (err) {
     fail(node, RED._(`${type}.errors.invalid-settings`, { reason: message(err) }));

@@ -124,6 +124,8 @@ export interface SourceRunnerOptions<Item, Checkpoint> {
   observer?: SourceObserver;
   /** an item's event time, epoch ms (for the observer's lag figures) */
   itemTime?(item: Item): number;
+  /** the runner's own log lines (a lease taken or lost) */
+  log?(msg: string): void;
 }
 
 const STATUS_INTERVAL_MS = 500;
@@ -218,8 +220,12 @@ export class SourceRunner<Item, Checkpoint> {
     while (!this.stopping) {
       if (lease !== undefined) {
         this.setStatus({ state: "standby", holder: "" });
-        const held = await lease.acquire(this.abort.signal, (holder) => this.setStatus({ state: "standby", holder }));
+        const held = await lease.acquire(this.abort.signal, (holder) => {
+          if (holder !== "") this.opts.log?.(`standby: ${holder} reads the stream`);
+          this.setStatus({ state: "standby", holder });
+        });
         if (!held || this.stopping) return;
+        this.opts.log?.("this instance holds the lease: reading the stream");
         this.setStatus({ state: "connecting" });
       }
       const term = this.newTerm();
@@ -252,6 +258,7 @@ export class SourceRunner<Item, Checkpoint> {
    * stored one.
    */
   private async dropTerm(term: Term<Item, Checkpoint>, reason: string): Promise<void> {
+    this.opts.log?.(`lost the lease (${reason}): reading stops, standby`);
     term.over = true;
     if (this.term === term) this.term = undefined;
     if (term.window !== undefined) this.nextSeq = term.window.nextSeq;

@@ -17,16 +17,9 @@ export interface SourceLog {
   warn(msg: string): void;
 }
 
-export type StatusFill = "red" | "green" | "yellow" | "blue" | "grey";
-export type StatusShape = "ring" | "dot";
+import type { StatusView } from "../common/status-view";
 
-/** A status to show: `key` is relative to the node type's catalog (e.g. `status.connected`). */
-export interface StatusView {
-  fill: StatusFill;
-  shape: StatusShape;
-  key: string;
-  params: Record<string, string | number>;
-}
+export type { StatusView } from "../common/status-view";
 
 export function sourceStatusView(s: SourceStatus): StatusView {
   switch (s.state) {
