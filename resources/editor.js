@@ -8,6 +8,8 @@
  * against a second evaluation: the first one defines window.VMwareEvents, the others return.
  *
  * What is here:
+ * - registerType(type, def): Node-RED's, plus what every node of the package shares (category,
+ *   palette and port labels, the name as label, the shared oneditprepare steps and rows);
  * - validators for the node definitions' `defaults` (numbers in a range, http(s) URLs, choices);
  * - the `defaults` entries of the properties several nodes share (delivery and maxInFlight,
  *   checkpoints, the sinks' retries and the CloudEvent wrapping of plain payloads);
@@ -214,14 +216,15 @@
   }
 
   /**
-   * Writes the shared rows into the edit template of `type`. Called from the node's .html right
-   * after registerType; the editor inserts a node set's templates and scripts together, and a
-   * retry on the next turn covers an editor that runs the script first.
+   * Writes the shared rows into the edit template of `type`. Called by registerType; the editor
+   * inserts a node set's templates and scripts together before it runs the scripts, and a retry
+   * on the next turn covers an editor that runs them first.
    */
   function template(type, retried) {
     var $ = root.jQuery;
-    var el = $ && $('script[data-template-name="' + type + '"]');
-    if (!el || el.length === 0) {
+    if (!$) return; // not in an editor (the unit tests)
+    var el = $('script[data-template-name="' + type + '"]');
+    if (el.length === 0) {
       if (!retried) root.setTimeout(function () { template(type, true); }, 0);
       return;
     }
@@ -230,6 +233,56 @@
       this.text = expand(type, this.text);
       this.setAttribute("data-vmw-expanded", "true");
     });
+  }
+
+  // ---- registration --------------------------------------------------------------------------
+
+  var CATEGORY = "VMware events";
+
+  /**
+   * RED.nodes.registerType(type, def) with what every node of this package shares, so a node's
+   * .html holds only what is its own:
+   * - category "VMware events" (a config node gives category "config");
+   * - paletteLabel: the type with spaces ("vcenter in");
+   * - label: the node's name, else def.label (a function or text); labelStyle italic when named;
+   * - a source (no input, one output) labels its output <type>.label.output; a sink (one input,
+   *   two outputs) is aligned right and labels its input <type>.label.input and its outputs
+   *   <type>.label.delivered and <type>.label.deadLetter;
+   * - oneditprepare: prepare(node) (not for config nodes), then def.oneditprepare;
+   * - the template's shared rows (template(type)).
+   * Anything def sets itself wins.
+   */
+  function registerType(type, def) {
+    var d = {};
+    for (var k in def) if (Object.prototype.hasOwnProperty.call(def, k)) d[k] = def[k];
+    var config = d.category === "config";
+    if (!d.category) d.category = CATEGORY;
+    if (!config && d.paletteLabel === undefined) d.paletteLabel = type.replace(/-/g, " ");
+    var label = def.label;
+    d.label = function () {
+      if (this.name) return this.name;
+      return typeof label === "function" ? label.call(this) : label || d.paletteLabel || type;
+    };
+    if (!d.labelStyle) d.labelStyle = labelStyle;
+    if (!config) {
+      if (!d.inputs && d.outputs === 1 && !d.outputLabels) {
+        d.outputLabels = function () { return this._(type + ".label.output"); };
+      }
+      if (d.inputs === 1 && d.outputs === 2) {
+        if (!d.align) d.align = "right";
+        if (!d.inputLabels) d.inputLabels = function () { return this._(type + ".label.input"); };
+        if (!d.outputLabels) {
+          d.outputLabels = function (i) { return this._(type + (i === 0 ? ".label.delivered" : ".label.deadLetter")); };
+        }
+      }
+      var prepareOwn = def.oneditprepare;
+      d.oneditprepare = function () {
+        prepare(this);
+        if (prepareOwn) prepareOwn.call(this);
+      };
+    }
+    root.RED.nodes.registerType(type, d);
+    template(type);
   }
 
   // ---- oneditprepare -------------------------------------------------------------------------
@@ -254,7 +307,7 @@
   root.VMwareEvents = {
     validate: { number: number, httpUrl: httpUrl, oneOf: oneOf, noSpace: noSpace },
     prop: prop,
-    labelStyle: labelStyle,
+    registerType: registerType,
     rows: Object.keys(ROWS),
     expand: expand,
     template: template,

@@ -58,6 +58,35 @@ describe("editor resources (resources/editor.js)", function () {
     assert.equal(window.VMwareEvents.marker, 1);
   });
 
+  it("registerType adds what every node shares: category, palette and port labels, the name as label", function () {
+    const window = load();
+    const got = {};
+    window.RED = { nodes: { registerType: (t, d) => { got[t] = d; } } };
+    const V = window.VMwareEvents;
+    V.registerType("knative-out", { inputs: 1, outputs: 2, defaults: {}, label: function () { return "knative " + this.url; } });
+    V.registerType("vcenter-in", { inputs: 0, outputs: 1, defaults: {} });
+    V.registerType("vsphere-config", { category: "config", defaults: {}, label: function () { return this.address || "vCenter"; } });
+    const sink = got["knative-out"];
+    assert.equal(sink.category, "VMware events");
+    assert.equal(sink.paletteLabel, "knative out");
+    assert.equal(sink.align, "right");
+    const node = { url: "http://b/x", _: (k) => `<${k}>` };
+    assert.equal(sink.label.call(node), "knative http://b/x");
+    assert.equal(sink.label.call({ ...node, name: "mine" }), "mine");
+    assert.equal(sink.labelStyle.call({ name: "mine" }), "node_label_italic");
+    assert.equal(sink.inputLabels.call(node), "<knative-out.label.input>");
+    assert.deepEqual([0, 1].map((i) => sink.outputLabels.call(node, i)), ["<knative-out.label.delivered>", "<knative-out.label.deadLetter>"]);
+    assert.equal(typeof sink.oneditprepare, "function");
+    const source = got["vcenter-in"];
+    assert.equal(source.label.call({}), "vcenter in");
+    assert.equal(source.outputLabels.call(node), "<vcenter-in.label.output>");
+    assert.equal(source.align, undefined);
+    const config = got["vsphere-config"];
+    assert.equal(config.category, "config");
+    assert.equal(config.oneditprepare, undefined, "a config dialog must not touch the node dialog beneath it");
+    assert.equal(config.label.call({ address: "vc1" }), "vc1");
+  });
+
   it("validators accept what the runtime accepts and flag the rest", function () {
     const { validate, prop } = load().VMwareEvents;
     const inFlight = prop.maxInFlight().validate;
