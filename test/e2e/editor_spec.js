@@ -340,12 +340,19 @@ describe("editor end-to-end (playwright-core + Debian chromium)", function () {
           if (fields.length) await shot(`${type}-dialog-invalid`);
           await page.locator("#node-dialog-ok").click();
           await page.locator("#node-dialog-ok").waitFor({ state: "detached", timeout: 10000 }).catch(() => {});
-          const after = await page.evaluate((i) => {
+          // the workspace redraws after the tray closes: on a busy machine the marker can lag
+          // behind it, so poll (up to 5 s) until an invalid node shows it before judging
+          const afterDone = (i) => {
             const n = RED.nodes.node(i);
             const g = document.getElementById(i);
             const err = g && g.querySelector(".red-ui-flow-node-error");
             return { valid: n.valid, marker: !!err && !err.classList.contains("hide") && getComputedStyle(err).display !== "none" };
-          }, nodeId);
+          };
+          let after = await page.evaluate(afterDone, nodeId);
+          for (const until = Date.now() + 5000; after.valid === false && !after.marker && Date.now() < until;) {
+            await page.waitForTimeout(100);
+            after = await page.evaluate(afterDone, nodeId);
+          }
           if ((fields.length || fresh.empty.length) && after.valid !== false) problems.push("node not invalid after Done with invalid settings");
           if (after.valid === false && !after.marker) problems.push("invalid node shows no error marker in the workspace");
 
