@@ -14,7 +14,7 @@ const os = require("node:os");
 const path = require("node:path");
 const assert = require("node:assert/strict");
 
-const { readPackage, nodeSets, exampleFiles, editorTypes, repoRoot } = require("./lib/package-info");
+const { readPackage, nodeSets, exampleFiles, editorTypes, editorResources, repoRoot } = require("./lib/package-info");
 const { runtime, selectedRuntimes, run } = require("./lib/runtimes");
 const { startNodeRed } = require("./lib/nodered-process");
 const { packOnce } = require("./lib/pack");
@@ -82,6 +82,7 @@ describe("packaging: npm pack → palette install → Node-RED", function () {
       for (const t of s.types) if (t.icon) need(path.posix.join(dir, "icons", t.icon), `icon of ${t.type}`);
     }
     for (const ex of exampleFiles(repoRoot)) need(`examples/${ex}`, "example flow");
+    for (const r of editorResources(packed.dir)) need(`resources/${r}`, "loaded by the editor HTML (resources/ folder)");
     noProblems(missing, "missing from the tarball");
     const unwanted = packed.files.filter((f) => /^(test|src|nodes|lib|scripts|bench|docs)\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
     noProblems(unwanted, "sources or tests in the tarball");
@@ -221,6 +222,13 @@ describe("packaging: npm pack → palette install → Node-RED", function () {
           }
           const types = editorTypes(html).map((t) => t.type);
           for (const s of nodeSets(packed.dir)) for (const t of s.types) if (!types.includes(t.type)) problems.push(`${t.type}: no registerType in the served editor HTML`);
+        }
+        // the shared editor code the dialogs load from the package's resources/ folder
+        for (const r of editorResources(packed.dir)) {
+          const res = await fetch(`${nr.url}resources/${MODULE}/${r}`);
+          const body = await res.text();
+          if (res.status !== 200) problems.push(`GET resources/${MODULE}/${r} → ${res.status}`);
+          else if (body !== fs.readFileSync(path.join(packed.dir, "resources", r), "utf8")) problems.push(`GET resources/${MODULE}/${r}: not the packed file`);
         }
         const icons = (await getJson(`${nr.url}icons`))[MODULE] || [];
         for (const s of nodeSets(packed.dir)) {

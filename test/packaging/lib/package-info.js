@@ -48,6 +48,29 @@ function editorTypes(source) {
   return out;
 }
 
+/**
+ * The files of the package's resources/ folder its editor HTML loads
+ * (`<script src="resources/<package name>/<file>">`; Node-RED serves them at that path), relative
+ * to resources/, each once.
+ */
+function editorResources(root = repoRoot) {
+  const name = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).name;
+  const prefix = `resources/${name}/`;
+  const out = new Set();
+  for (const s of nodeSets(root)) {
+    let html = "";
+    try {
+      html = fs.readFileSync(s.html, "utf8");
+    } catch {
+      continue;
+    }
+    for (const m of html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)=["']([^"']+)["']/g)) {
+      if (m[1].startsWith(prefix)) out.add(m[1].slice(prefix.length));
+    }
+  }
+  return [...out];
+}
+
 /** every examples/**\/*.json, relative to the examples directory, with forward slashes */
 function exampleFiles(root = repoRoot) {
   const dir = path.join(root, "examples");
@@ -77,4 +100,4 @@ function assertBuilt(root = repoRoot) {
   if (missing.length) throw new Error(`not built (run \`npm run build\`): missing ${missing.join(", ")}`);
 }
 
-module.exports = { repoRoot, readPackage, nodeSets, editorTypes, exampleFiles, assertBuilt };
+module.exports = { repoRoot, readPackage, nodeSets, editorTypes, exampleFiles, assertBuilt, editorResources };
