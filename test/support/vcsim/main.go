@@ -139,9 +139,8 @@ func serve(args []string) {
 		}()
 	}
 	reason := <-done
-	if *verbose {
-		log.Printf("exiting: %s", reason)
-	}
+	// always said, so that a test seeing this process gone learns why (test/support/vcsim.js)
+	fmt.Fprintf(os.Stderr, "vcsim: exiting: %s\n", reason)
 	_ = ctlServer.Close()
 	srv.CloseClientConnections()
 	go srv.Close() // waits for in-flight requests, e.g. WaitForUpdatesEx; don't block exit on it
