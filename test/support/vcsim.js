@@ -177,6 +177,7 @@ async function startVcsim(opts = {}) {
   });
   child.stdin.on("error", () => {}); // EPIPE after the child died
 
+  let started = () => {};
   const info = await new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => {
@@ -190,6 +191,7 @@ async function startVcsim(opts = {}) {
       const nl = out.indexOf("\n");
       if (nl < 0) return;
       clearTimeout(timer);
+      started();
       try {
         resolve(JSON.parse(out.slice(0, nl)));
       } catch (err) {
@@ -197,11 +199,13 @@ async function startVcsim(opts = {}) {
         reject(new Error(`vcsim printed ${out.slice(0, nl)}: ${err.message}`));
       }
     });
-    child.once("exit", (code, signal) => {
+    const early = (code, signal) => {
       clearTimeout(timer);
       peer.forget();
       reject(new Error(`vcsim exited (${code ?? signal}) before starting: ${peers.lastLines(stderr)}`));
-    });
+    };
+    child.once("exit", early);
+    started = () => child.removeListener("exit", early);
   });
 
   // Let the test process exit without an explicit stop(); the exit hook stops the child.
