@@ -25,7 +25,7 @@ function goEnv() {
   return env;
 }
 
-/** True when the Go toolchain and govmomi's sources are installed (tests may skip otherwise, outside CI). */
+/** True when the Go toolchain and govmomi's sources are installed (scripts/ensure-test-vcenter.js installs them). */
 function goAvailable() {
   try {
     const r = spawnSync("go", ["version"], { env: goEnv(), stdio: "ignore", timeout: 10000 });
