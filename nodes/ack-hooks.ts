@@ -11,7 +11,7 @@
  * done() only once the event is delivered or dead-lettered, so they acknowledge through the
  * same path; a flow ending in any other node does not stall. See docs/decisions/0004.
  */
-import type { Node, NodeAPI, NodeMessage } from "node-red";
+import type { Node, NodeAPI } from "node-red";
 import { AckWindow } from "../lib/delivery/ack-window";
 
 export const ACK_TOKEN = "_ackToken";
@@ -157,7 +157,7 @@ export class AckSource {
   send(node: Node, msg: Record<string, unknown>, seq: number): void {
     const token = this.hold(seq);
     msg[ACK_TOKEN] = token;
-    node.send(msg as NodeMessage);
+    node.send(msg);
     if (!this.releaseIfRouted(token) && this.pending.push(token) === 1) setImmediate(() => this.releasePending());
   }
 

@@ -12,7 +12,7 @@
  * completes it with an error (`done(err)`) or when a copy carrying `msg.error` is routed (a
  * sink's dead letter, a Catch node): the answer is then 500, so the sender retries.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import type { Node, NodeAPI, NodeDef } from "node-red";
 import type { CloudEvent } from "../lib/cloudevents";
 import {
   basicAuthFor,
@@ -248,7 +248,7 @@ export = function (RED: NodeAPI): void {
         inFlight: () => inFlight.size,
         deliver: (events, info) => {
           if (acks === undefined) {
-            events.forEach((ev, i) => node.send(messageFor(ev, info, i, events.length) as NodeMessage));
+            events.forEach((ev, i) => node.send(messageFor(ev, info, i, events.length)));
             return undefined;
           }
           if (events.length === 0) return Promise.resolve<FlowOutcome>({ ok: true });

@@ -3,7 +3,7 @@
  * event, in time order, exactly once across restarts. All protocol work is in lib/horizon; this
  * file maps node settings, credentials, messages, status, context and close onto it.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import type { Node, NodeAPI, NodeDef } from "node-red";
 import { Checkpointer, type CheckpointStore } from "../lib/checkpoint/checkpointer";
 import {
   auditEventToCloudEvent,
@@ -158,7 +158,7 @@ export = function (RED: NodeAPI): void {
             payload: auditEventToCloudEvent(ev, source),
           };
           if (acked === undefined) {
-            node.send(msg as NodeMessage);
+            node.send(msg);
             return undefined;
           }
           return acked.send(node, msg, { id, time: ev.time });

@@ -107,7 +107,7 @@ export = function (RED: NodeAPI): void {
     const resultMessage = (msg: Msg, r: InvocationResult, send: SendFn, failures: DeadLetter[]): void => {
       counters.record(r.result);
       throttle.request();
-      const out = RED.util.cloneMessage(msg) as Msg;
+      const out = RED.util.cloneMessage<Msg>(msg);
       const fn = r.fn?.qualifiedName;
       if (fn !== undefined) out.function = fn;
       if (r.result.ok) {
@@ -166,7 +166,7 @@ export = function (RED: NodeAPI): void {
         finish();
         return;
       }
-      const first = failures[0] as DeadLetter;
+      const first = failures[0];
       const text = failures.map((f) => f.message).join("; ");
       m.error = failures.length === 1 ? first : { ...first, message: text, failures };
       finish(new Error(RED._("openfaas-out.errors.not-delivered", { reason: text })));

@@ -3,7 +3,7 @@
  * message per event. All protocol work is in lib/vsphere; this file maps node settings,
  * messages, status, context and close onto it.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import type { Node, NodeAPI, NodeDef } from "node-red";
 import { Checkpointer, type CheckpointStore } from "../lib/checkpoint/checkpointer";
 import { readCheckpoint, type VsphereCheckpoint } from "../lib/vsphere/checkpoint";
 import { toCloudEvent, type PayloadEncoding, type VsphereFormat } from "../lib/vsphere/cloudevent";
@@ -154,7 +154,7 @@ export = function (RED: NodeAPI): void {
             }),
           };
           if (acked === undefined) {
-            node.send(msg as NodeMessage);
+            node.send(msg);
             return undefined;
           }
           return acked.send(node, msg, { key: ev.key, createdTime: ev.createdTime, timeKey, type: msg.topic as string });

@@ -580,7 +580,7 @@ function expand(root: PObject): Expansion {
     return out;
   };
   const rec = (obj: PObject): SubRule[] => {
-    let rules: SubRule[] = [new Map()];
+    let rules: SubRule[] = [new Map<string, LeafDef>()];
     for (const it of obj.items) {
       if (it.kind === "leaf") rules = product(rules, [new Map([[it.leaf.key, it.leaf]])]);
       else if (it.kind === "object") rules = product(rules, rec(it.obj));
@@ -612,6 +612,7 @@ interface TNode {
 }
 
 const PROTO_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called as hasOwn.call(o, key)
 const hasOwn = Object.prototype.hasOwnProperty;
 
 function getField(o: object, key: string): unknown {
@@ -673,7 +674,7 @@ function hasLeafAt(v: unknown, segs: string[], i: number): boolean {
     }
     if (typeof o !== "object" || o === null) return false;
   }
-  o = getField(o as object, segs[i]);
+  o = getField(o, segs[i]);
   return hasLeafAt(o, segs, i + 1);
 }
 

@@ -125,7 +125,7 @@ interface Held {
   failuresAtArrival: number;
 }
 
-const CLOSED_SUMMARY: DispatchSummary = Object.freeze({ matched: 0, results: [], closed: true }) as DispatchSummary;
+const CLOSED_SUMMARY: DispatchSummary = Object.freeze({ matched: 0, results: [], closed: true });
 
 export class OpenFaasSink {
   readonly client: GatewayClient;

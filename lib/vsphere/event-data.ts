@@ -319,6 +319,7 @@ function resolveUnknown(className: string, declaredBase: string, node: XmlNode):
   }
   if (best === undefined) {
     // declaredBase itself is unknown: cannot happen with a consistent catalog
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- narrows `best` for the lines below
     best = planFor("DynamicData") as Plan;
   }
   unknownResolved.set(key, best);

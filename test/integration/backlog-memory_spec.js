@@ -6,7 +6,7 @@
  * 200 MB however large the backlog. Measured on a separate Node-RED process.
  */
 const fs = require("fs");
-const should = require("should");
+require("should");
 const { startVcsim, buildVcsim } = require("../support/vcsim");
 const { startKnativePeer } = require("../support/knative-peer");
 const { makeUserDir, startProcess } = require("../support/nodered-process");

@@ -7,7 +7,7 @@
  * duplicates must be events the peer first got within one checkpoint period (plus the store's
  * flush interval and what was in flight) before the kill.
  */
-const should = require("should");
+require("should");
 const { startVcsim, buildVcsim } = require("../support/vcsim");
 const { startKnativePeer } = require("../support/knative-peer");
 const { makeUserDir, startProcess } = require("../support/nodered-process");

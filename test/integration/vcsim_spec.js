@@ -4,7 +4,7 @@
  * hand-written SOAP client, plus the control API and the govmomi poller.
  */
 const https = require("node:https");
-const should = require("should");
+require("should");
 const { startVcsim, buildVcsim, goPoll } = require("../support/vcsim");
 
 const USER = "tester@vsphere.local";

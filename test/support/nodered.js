@@ -57,7 +57,7 @@ function waitFor(fn, timeoutMs = 20000, what = "condition", sinks) {
           reject(new Error(`while waiting for ${what}: ${died.message}`));
           return true;
         }
-        let ok = false;
+        let ok;
         try {
           ok = fn();
         } catch (err) {
