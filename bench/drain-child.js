@@ -30,7 +30,7 @@ async function main() {
     }),
   );
   let seen = 0;
-  let started = 0;
+  let started;
   let finish;
   const finished = new Promise((r) => (finish = r));
   const RED = require("node-red");

@@ -79,7 +79,7 @@ function parsePage(xml) {
 function rate(fn, units) {
   const t0 = process.hrtime.bigint();
   let n = 0;
-  let el = 0;
+  let el;
   do {
     fn();
     n += units;

@@ -83,6 +83,7 @@ const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
 const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 // Characters that can never appear in a URI or URI-reference (RFC 3986), even percent-encoded forms aside.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const NOT_URI_CHARS = /[\u0000-\u0020\u007f"<>\\^`{|}]/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const INT32_MIN = -2147483648;

@@ -75,8 +75,8 @@ export function parseContentType(value: string): ParsedContentType {
     const rest = value.slice(semi);
     let m: RegExpExecArray | null;
     while ((m = re.exec(rest)) !== null) {
-      const name = (m[1] as string).toLowerCase();
-      let v = (m[2] as string).trim();
+      const name = m[1].toLowerCase();
+      let v = m[2].trim();
       if (v.startsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, "$1");
       params[name] = v;
     }

@@ -95,13 +95,13 @@ export function decodeHeaderValue(raw: string): string {
   const out = Buffer.allocUnsafe(src.length);
   let o = 0;
   for (let i = 0; i < src.length; i++) {
-    const b = src[i] as number;
+    const b = src[i];
     if (b !== 0x25) {
       out[o++] = b;
       continue;
     }
-    const hi = i + 1 < src.length ? hexValue(src[i + 1] as number) : -1;
-    const lo = i + 2 < src.length ? hexValue(src[i + 2] as number) : -1;
+    const hi = i + 1 < src.length ? hexValue(src[i + 1]) : -1;
+    const lo = i + 2 < src.length ? hexValue(src[i + 2]) : -1;
     if (hi < 0 || lo < 0) {
       throw new HeaderValueError(`invalid percent-encoding at position ${i}`);
     }

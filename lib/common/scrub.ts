@@ -84,7 +84,7 @@ export class Scrubber {
         const c = v[k];
         if (typeof c === "string") v[k] = this.scrub(c);
         else if (c !== null && typeof c === "object" && !Buffer.isBuffer(c)) {
-          const copy = Array.isArray(c) ? [...(c as unknown[])] : { ...(c as object) };
+          const copy = Array.isArray(c) ? [...(c as unknown[])] : { ...c };
           v[k] = copy;
           stack.push(copy);
         }

@@ -132,7 +132,7 @@ function detailOf(r: JsonResponse): string {
   const b = r.body as Record<string, unknown> | undefined;
   if (b !== null && typeof b === "object") {
     for (const k of ["error_message", "message", "error_type", "error"]) {
-      if (typeof b[k] === "string") return b[k] as string;
+      if (typeof b[k] === "string") return b[k];
     }
     const errs = b.errors;
     if (Array.isArray(errs) && errs.length > 0) {
@@ -358,7 +358,7 @@ export class HorizonClient implements AuditEventSource {
           }
         }
       }
-      return { status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body, text };
+      return { status: res.statusCode, headers: res.headers, body, text };
     } catch (err) {
       if (err instanceof HorizonError) throw err;
       if (deadline.aborted && !this.closed && o.signal?.aborted !== true) {

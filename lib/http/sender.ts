@@ -231,7 +231,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.settled = true;
     clearTimeout(this.bodyTimer);
     const kept = this.kept;
-    const body = kept === 0 ? "" : (this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, kept)).toString("utf8");
+    const body = kept === 0 ? "" : (this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, kept)).toString("utf8");
     this.chunks = [];
     this.settle(this, {
       kind: "response",
@@ -361,7 +361,7 @@ export class HttpSender {
       set?.add(exchange);
       try {
         this.agent.dispatch(
-          { origin: target.origin, path: target.path, method: (request.method ?? "POST") as Dispatcher.HttpMethod, headers: headers ?? null, body: request.body ?? null },
+          { origin: target.origin, path: target.path, method: request.method ?? "POST", headers: headers ?? null, body: request.body ?? null },
           exchange,
         );
       } catch (err) {
@@ -402,7 +402,7 @@ export class HttpSender {
     this.closing = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CLOSE_GRACE_MS);
       timer.unref();
-      this.agent
+      void this.agent
         .destroy(new Error("sender closed"))
         .catch(() => undefined)
         .then(() => {

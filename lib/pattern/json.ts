@@ -174,7 +174,7 @@ export function patternFromValue(value: unknown, depth = 0): JNode {
         return {
           t: "array",
           items: value.map((x) =>
-            x === undefined || typeof x === "function" || typeof x === "symbol" ? ({ t: "null" } as JNull) : patternFromValue(x, depth + 1),
+            x === undefined || typeof x === "function" || typeof x === "symbol" ? { t: "null" } : patternFromValue(x, depth + 1),
           ),
         };
       }

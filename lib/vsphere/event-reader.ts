@@ -165,7 +165,7 @@ export class EventReader {
         );
         let handed = 0;
         for (let i = 0; i <= chunks.length; i++) {
-          const events = i < chunks.length ? decoder.push(chunks[i]!) : decoder.end();
+          const events = i < chunks.length ? decoder.push(chunks[i]) : decoder.end();
           if (i < chunks.length) chunks[i] = EMPTY;
           if (events.length === 0) continue;
           if (prefetch === undefined) {

@@ -31,7 +31,7 @@ const SERVICE_INSTANCE: MoRef = { type: "ServiceInstance", value: "ServiceInstan
 
 function str(v: unknown): string {
   if (typeof v === "string") return v;
-  if (v !== null && typeof v === "object" && "$value" in v) return String((v as { $value: unknown }).$value);
+  if (v !== null && typeof v === "object" && "$value" in v) return String(v.$value);
   return v === undefined || v === null ? "" : String(v);
 }
 

@@ -46,7 +46,7 @@ export function parseEventTypes(v: unknown): string[] {
     if (typeof item !== "string") throw new Error(`event type ${JSON.stringify(item)} is not text`);
     const t = item.trim();
     if (t === "") continue;
-    if (!/^[A-Za-z_][\w.\-]*$/.test(t)) throw new Error(`"${t}" is not an event class or eventTypeId`);
+    if (!/^[A-Za-z_][\w.-]*$/.test(t)) throw new Error(`"${t}" is not an event class or eventTypeId`);
     if (!out.includes(t)) out.push(t);
   }
   return out;

@@ -138,7 +138,7 @@ export class XmlScanner {
       this.scan(true);
     }
     if (this.stack.length > 0) {
-      throw new XmlScanError(`unclosed element <${this.stack[this.stack.length - 1]!.qname}>`, this.base);
+      throw new XmlScanError(`unclosed element <${this.stack[this.stack.length - 1].qname}>`, this.base);
     }
     if (this.root === undefined) throw new XmlScanError("no document element", this.base);
     return this.root;
@@ -155,7 +155,7 @@ export class XmlScanner {
   private resolve(prefix: string): string | undefined {
     const stack = this.stack;
     for (let i = stack.length - 1; i >= 0; i--) {
-      const ns = stack[i]!.ns;
+      const ns = stack[i].ns;
       if (ns !== undefined && prefix in ns) return ns[prefix];
     }
     return PREDEFINED_NS[prefix];
@@ -191,6 +191,7 @@ export class XmlScanner {
     this.quoteHint = undefined;
     const need = (ok: boolean, what: string, at: number): void => {
       if (ok) return;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel caught in this file: wait for more input
       if (!final) throw INCOMPLETE;
       throw new XmlScanError(what, base + at);
     };
@@ -261,6 +262,7 @@ export class XmlScanner {
     const base = this.base;
     const stack = this.stack;
     const incomplete = (what: string): never => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel caught in this file: wait for more input
       if (!final) throw INCOMPLETE;
       throw new XmlScanError(what, base + lt);
     };

@@ -25,7 +25,7 @@ export class BasicAuth {
     if (typeof header !== "string") return false;
     const m = /^\s*basic\s+([A-Za-z0-9+/=._~-]{1,8192})\s*$/i.exec(header);
     if (m === null) return false;
-    const decoded = Buffer.from(m[1] as string, "base64").toString("utf8");
+    const decoded = Buffer.from(m[1], "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 0) return false;
     // evaluate both comparisons always: no early exit on a wrong user name

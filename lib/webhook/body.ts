@@ -99,7 +99,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
       }
       chunks.push(buf);
     };
-    const onEnd = (): void => finish({ ok: true, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) });
+    const onEnd = (): void => finish({ ok: true, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) });
     const onError = (): void => finish({ ok: false, status: 400, reason: "the request body could not be read", gone: true });
     const onClose = (): void => {
       if (!req.complete) finish({ ok: false, status: 400, reason: "the client closed the connection before the body was complete", gone: true });

@@ -94,7 +94,7 @@ export interface ReceiverOptions {
   auth?: BasicAuth;
   delivery: EventDelivery;
   /** after every answer (counters, debug log) */
-  onResult?(result: RequestResult): void;
+  onResult?: (result: RequestResult) => void;
 }
 
 /** events handed to the flow in one turn of the event loop */
@@ -103,7 +103,7 @@ export const SLICE = 100;
 const REQUIRED_HEADERS = ["ce-specversion", "ce-id", "ce-source", "ce-type"];
 const ALLOW = "POST, OPTIONS";
 // an origin (host name, optionally with port) as the webhook spec's WebHook-Request-Origin
-const ORIGIN = /^[A-Za-z0-9.:\[\]_-]{1,255}$/;
+const ORIGIN = /^[A-Za-z0-9.:[\]_-]{1,255}$/;
 
 interface ErrorBody {
   error: string;
@@ -126,7 +126,7 @@ export class WebhookReceiver {
   /** Answer one request. Never throws; every path answers (or the client is gone). */
   handle(req: IncomingMessage, res: ServerResponse): void {
     try {
-      this.route(req as ParsedRequest, res);
+      this.route(req, res);
     } catch (err) {
       this.fail(req, res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -164,7 +164,7 @@ export function parseOrigins(v: unknown): string[] {
     const o = item.trim().toLowerCase();
     if (o === "") continue;
     if (o === "*") return [];
-    if (!/^[a-z0-9.:\[\]_-]+$/.test(o)) throw new Error(`"${item}" is not an origin host name (e.g. eventemitter.example.com)`);
+    if (!/^[a-z0-9.:[\]_-]+$/.test(o)) throw new Error(`"${item}" is not an origin host name (e.g. eventemitter.example.com)`);
     if (!out.includes(o)) out.push(o);
   }
   return out;

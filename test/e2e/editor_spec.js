@@ -88,11 +88,6 @@ async function dragIn(page, type, x, y) {
   return handle.jsonValue();
 }
 
-/** The visible edit tray's form (node dialogs and config dialogs stack trays). */
-function topTray(page) {
-  return page.locator(".red-ui-tray").last();
-}
-
 async function openDialog(page, id) {
   await page.evaluate((i) => RED.editor.edit(RED.nodes.node(i)), id);
   await page.locator("#node-dialog-ok").waitFor({ state: "visible", timeout: 10000 });

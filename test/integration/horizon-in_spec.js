@@ -5,7 +5,7 @@
  * (some in the same millisecond) arrive exactly once in time order; tokens expiring mid-stream
  * are handled; a restart resumes exactly where it stopped.
  */
-const should = require('should');
+require('should');
 const { startNodeRed, sinkNode } = require('../support/nodered');
 const { startHorizonPeer } = require('../support/horizon-peer');
 

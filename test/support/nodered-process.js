@@ -8,6 +8,7 @@ const os = require("os");
 const path = require("path");
 const net = require("net");
 const { spawn } = require("child_process");
+const peers = require("./peers");
 
 const repoRoot = path.join(__dirname, "..", "..");
 
@@ -55,10 +56,21 @@ async function startProcess(dir) {
   });
   child.stdout.on("data", (c) => log.push(String(c)));
   child.stderr.on("data", (c) => log.push(String(c)));
-  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  // an exit nobody asked for (kill() below) fails the waits and calls of the running test
+  const peer = peers.register(`Node-RED process (pid ${child.pid})`);
+  const exited = new Promise((resolve) =>
+    child.on("exit", (code, signal) => {
+      const death = peer.died(code, signal, log.join(""));
+      if (death) process.stderr.write(`\n[nodered-process] ${death.message}\n`);
+      resolve({ code, signal });
+    }),
+  );
   const deadline = Date.now() + 30000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`Node-RED exited at start:\n${log.join("")}`);
+    if (child.exitCode !== null) {
+      peer.forget();
+      throw new Error(`Node-RED exited at start:\n${log.join("")}`);
+    }
     try {
       const r = await fetch(`${dir.url}/settings`);
       if (r.ok) break;
@@ -66,6 +78,8 @@ async function startProcess(dir) {
       /* not up yet */
     }
     if (Date.now() > deadline) {
+      peer.stopping();
+      peer.forget();
       child.kill("SIGKILL");
       throw new Error(`Node-RED did not start:\n${log.join("")}`);
     }
@@ -75,7 +89,13 @@ async function startProcess(dir) {
     child,
     log,
     exited,
+    /** The death of this process (an exit kill() did not ask for), or undefined. */
+    get death() {
+      return peer.error();
+    },
     async deploy(flows) {
+      const died = peer.error();
+      if (died) throw died;
       const r = await fetch(`${dir.url}/flows`, {
         method: "POST",
         headers: { "content-type": "application/json", "node-red-deployment-type": "full" },
@@ -84,8 +104,9 @@ async function startProcess(dir) {
       if (!r.ok) throw new Error(`deploy failed: HTTP ${r.status} ${await r.text()}`);
     },
     kill(signal = "SIGKILL") {
+      peer.stopping();
       child.kill(signal);
-      return exited;
+      return exited.finally(() => peer.forget());
     },
   };
 }

@@ -12,6 +12,7 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const http = require("http");
+const { deadPeerError } = require("./peers");
 
 const repoRoot = path.join(__dirname, "..", "..");
 
@@ -40,13 +41,23 @@ class Sinks {
   }
 }
 
+/**
+ * Resolves when fn() is true; rejects after timeoutMs, or at once with the death of a test peer
+ * (test/support/peers.js) that died meanwhile, so the test fails with the peer's exit and stderr.
+ */
 function waitFor(fn, timeoutMs = 20000, what = "condition", sinks) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     let timer;
     const w = {
       check: () => {
-        let ok = false;
+        const died = deadPeerError();
+        if (died) {
+          clearInterval(timer);
+          reject(new Error(`while waiting for ${what}: ${died.message}`));
+          return true;
+        }
+        let ok;
         try {
           ok = fn();
         } catch (err) {

@@ -7,6 +7,7 @@ const { spawn, spawnSync, execFile } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const peers = require("./peers");
 
 const SRC_DIR = path.join(__dirname, "vcsim");
 const BIN_DIR = path.join(__dirname, ".bin");
@@ -24,7 +25,7 @@ function goEnv() {
   return env;
 }
 
-/** True when the Go toolchain and govmomi's sources are installed (tests may skip otherwise, outside CI). */
+/** True when the Go toolchain and govmomi's sources are installed (scripts/ensure-test-vcenter.js installs them). */
 function goAvailable() {
   try {
     const r = spawnSync("go", ["version"], { env: goEnv(), stdio: "ignore", timeout: 10000 });
@@ -106,14 +107,28 @@ function installExitHook() {
   });
 }
 
-async function control(base, method, route, body) {
+/**
+ * One control API call. A simulator that has died (see startVcsim) rejects the call with its exit
+ * code/signal and last stderr lines; so does a call that fails because it died meanwhile.
+ */
+async function control(base, method, route, body, peer, exited) {
+  const died = peer.error();
+  if (died) throw died;
   const init = { method, headers: {} };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(base + route, init);
-  const text = await res.text();
+  let res;
+  let text;
+  try {
+    res = await fetch(base + route, init);
+    text = await res.text();
+  } catch (err) {
+    // the exit event may follow the refused connection by a moment
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 500).unref())]);
+    throw peer.error() ?? err;
+  }
   if (!res.ok) throw new Error(`vcsim ${method} ${route}: HTTP ${res.status} ${text.trim()}`);
   return text ? JSON.parse(text) : undefined;
 }
@@ -122,7 +137,10 @@ async function control(base, method, route, body) {
  * Starts a test vCenter. Options: username, password (default: any non-empty credentials work;
  * the returned username/password are then "user"/"pass"), listen, control (host:port, default
  * 127.0.0.1:0), maxEvents, collectorsPerSession, sessionEvents (store login/logout events),
- * verbose (-v: requests and simulator logs to this process's stderr), startTimeoutMs.
+ * verbose (-v: requests and simulator logs to this process's stderr), startTimeoutMs,
+ * onDeath(err) (called when the simulator exits without stop(); see test/support/peers.js).
+ * After such a death every control call, and every wait of test/support/nodered.js, rejects
+ * with the exit code/signal and the last stderr lines.
  * Environment: VCSIM_BIN uses a prebuilt binary; VCSIM_STDERR=1 shows the simulator's stderr.
  */
 async function startVcsim(opts = {}) {
@@ -145,14 +163,21 @@ async function startVcsim(opts = {}) {
     if (opts.verbose || process.env.VCSIM_STDERR) process.stderr.write(chunk);
     stderr = (stderr + chunk).slice(-8192);
   });
+  const peer = peers.register(`test vCenter (vcsim pid ${child.pid})`);
   const exited = new Promise((resolve) => {
     child.once("exit", (code, signal) => {
       live.delete(child);
+      const death = peer.died(code, signal, stderr);
+      if (death) {
+        process.stderr.write(`\n[vcsim] ${death.message}\n`);
+        if (opts.onDeath) opts.onDeath(death);
+      }
       resolve({ code, signal });
     });
   });
   child.stdin.on("error", () => {}); // EPIPE after the child died
 
+  let started = () => {};
   const info = await new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => {
@@ -161,10 +186,12 @@ async function startVcsim(opts = {}) {
     }, opts.startTimeoutMs || 20000);
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk) => {
+      if (out.includes("\n")) return; // started; later output is not the start line
       out += chunk;
       const nl = out.indexOf("\n");
       if (nl < 0) return;
       clearTimeout(timer);
+      started();
       try {
         resolve(JSON.parse(out.slice(0, nl)));
       } catch (err) {
@@ -172,10 +199,13 @@ async function startVcsim(opts = {}) {
         reject(new Error(`vcsim printed ${out.slice(0, nl)}: ${err.message}`));
       }
     });
-    child.once("exit", (code, signal) => {
+    const early = (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`vcsim exited (${code ?? signal}) before starting: ${stderr}`));
-    });
+      peer.forget();
+      reject(new Error(`vcsim exited (${code ?? signal}) before starting: ${peers.lastLines(stderr)}`));
+    };
+    child.once("exit", early);
+    started = () => child.removeListener("exit", early);
   });
 
   // Let the test process exit without an explicit stop(); the exit hook stops the child.
@@ -183,6 +213,7 @@ async function startVcsim(opts = {}) {
   for (const s of [child.stdin, child.stdout, child.stderr]) if (s && s.unref) s.unref();
 
   const ctl = info.control;
+  const call = (method, route, body) => control(ctl, method, route, body, peer, exited);
   const sdk = new URL(info.sdk);
   const sim = {
     sdkUrl: info.sdk,
@@ -193,29 +224,40 @@ async function startVcsim(opts = {}) {
     username: opts.username || DEFAULT_USER,
     password: opts.username ? opts.password || "" : DEFAULT_PASSWORD,
     /** POST /events {count, mode: "mixed"|"random", seed, types, sameTime, safeInts} -> {first, last, count} */
-    postEvents: (body) => control(ctl, "POST", "/events", body || {}),
+    postEvents: (body) => call("POST", "/events", body || {}),
     /** GET /events/golden with {fromKey, count} | {last} | {all: 1} (or a query string) -> [{key, class, json, xml}] */
     golden: (query) => {
       const q = typeof query === "string" ? query : new URLSearchParams(Object.entries(query || { all: 1 }).map(([k, v]) => [k, String(v)])).toString();
-      return control(ctl, "GET", `/events/golden?${q}`);
+      return call("GET", `/events/golden?${q}`);
     },
-    expireSessions: () => control(ctl, "POST", "/sessions/expire", {}),
+    expireSessions: () => call("POST", "/sessions/expire", {}),
     /** {count, status} | {seconds, status} | {count: 0}; status 0 closes the connection */
-    fail: (body) => control(ctl, "POST", "/fail", body),
+    fail: (body) => call("POST", "/fail", body),
     /** {offsetSeconds} */
-    clock: (body) => control(ctl, "POST", "/clock", typeof body === "number" ? { offsetSeconds: body } : body),
-    setNextKey: (next) => control(ctl, "POST", "/keys", { next }),
-    stats: () => control(ctl, "GET", "/stats"),
-    reset: () => control(ctl, "POST", "/reset", {}),
-    /** SIGTERM, SIGKILL after 2 s; resolves once the process has exited. */
+    clock: (body) => call("POST", "/clock", typeof body === "number" ? { offsetSeconds: body } : body),
+    setNextKey: (next) => call("POST", "/keys", { next }),
+    stats: () => call("GET", "/stats"),
+    reset: () => call("POST", "/reset", {}),
+    /** The death of this simulator (exit it was not asked for), or undefined while it runs. */
+    get death() {
+      return peer.error();
+    },
+    /** Resolves with {code, signal} once the process has exited. */
+    exited,
+    /** SIGTERM, SIGKILL after 2 s; resolves once the process has exited (also after a death). */
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.ref(); // keep this process alive until the child is gone
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
-      const res = await exited;
-      clearTimeout(timer);
-      return res;
+      peer.stopping();
+      try {
+        if (child.exitCode !== null || child.signalCode !== null) return await exited;
+        child.ref(); // keep this process alive until the child is gone
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
+        const res = await exited;
+        clearTimeout(timer);
+        return res;
+      } finally {
+        peer.forget();
+      }
     },
   };
   return sim;
@@ -250,4 +292,4 @@ async function goPoll({ sdkUrl, username, password, count, beginOldest, begin, t
   });
 }
 
-module.exports = { buildVcsim, startVcsim, goPoll, goAvailable, VCSIM_BIN: BIN };
+module.exports = { buildVcsim, binaryUpToDate, startVcsim, goPoll, goAvailable, VCSIM_BIN: BIN, GOVMOMI_DIR, INSTALL_HINT };

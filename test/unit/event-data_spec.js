@@ -166,6 +166,7 @@ describe("vSphere event data (govmomi JSON and XML)", () => {
     it("int64 beyond 2^53: exact in the text form, nearest double in the object", () => {
       const json = ed.eventToJsonString(byKey(1002));
       json.should.containEql('"CapacityInBytes":9223372036854775807');
+      // eslint-disable-next-line no-loss-of-precision -- the nearest double is the point of this test
       ed.eventToJson(byKey(1002)).ConfigSpec.DeviceChange[0].Device.CapacityInBytes.should.equal(9223372036854775807);
       ed.eventToJsonString(byKey(1003)).should.containEql('{"Key":"big","Value":-9223372036854775808}');
       ed.eventToXml(byKey(1002)).should.containEql("<capacityInBytes>9223372036854775807</capacityInBytes>");

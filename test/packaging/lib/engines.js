@@ -21,7 +21,7 @@ async function productionTree(dir) {
   const npm = npmCliFor(devNodeRedDir());
   let stdout;
   let code = 0;
-  let stderr = "";
+  let stderr;
   try {
     ({ stdout, stderr } = await run(process.execPath, [npm, "ls", "--all", "--omit=dev", "--parseable"], { cwd: dir }));
   } catch (err) {

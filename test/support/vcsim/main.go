@@ -118,6 +118,11 @@ func serve(args []string) {
 	ctlServer := &http.Server{Handler: ctl}
 	go func() { _ = ctlServer.Serve(ln) }()
 
+	// before the start line: a SIGTERM right after it must still remove the datastore directories
+	done := make(chan string, 2)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+
 	sdk := *srv.URL
 	sdk.User = nil
 	line, _ := json.Marshal(map[string]interface{}{
@@ -128,9 +133,6 @@ func serve(args []string) {
 	})
 	fmt.Println(string(line))
 
-	done := make(chan string, 2)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	go func() { done <- (<-sig).String() }()
 	if *stdinExit {
 		go func() {
@@ -139,9 +141,8 @@ func serve(args []string) {
 		}()
 	}
 	reason := <-done
-	if *verbose {
-		log.Printf("exiting: %s", reason)
-	}
+	// always said, so that a test seeing this process gone learns why (test/support/vcsim.js)
+	fmt.Fprintf(os.Stderr, "vcsim: exiting: %s\n", reason)
 	_ = ctlServer.Close()
 	srv.CloseClientConnections()
 	go srv.Close() // waits for in-flight requests, e.g. WaitForUpdatesEx; don't block exit on it
