@@ -14,7 +14,7 @@
  * completes it with an error (`done(err)`) or when a copy carrying `msg.error` is routed (a
  * sink's dead letter, a Catch node): the answer is then 500, so the sender retries.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import type { Node, NodeAPI, NodeDef } from "node-red";
 import type { CloudEvent } from "../lib/cloudevents";
 import {
   basicAuthFor,
@@ -247,11 +247,11 @@ export = function (RED: NodeAPI): void {
       const p: Pending = { remaining: 0, failure: undefined, resolve: (o) => resolve(o) };
       for (let i = 0; i < events.length; i++) {
         const s = ++seq;
-        const msg = messageFor(events[i] as CloudEvent, info, first + i, total);
+        const msg = messageFor(events[i], info, first + i, total);
         inFlight.set(s, p);
         p.remaining++;
         try {
-          source.send(msg, s, (m) => node.send(m as NodeMessage));
+          source.send(msg, s, (m) => node.send(m));
         } catch (err) {
           // the source let go of its hold: the event is acknowledged once copies already routed finish
           p.failure = `the flow could not take event ${first + i}: ${message(err)}`;
@@ -270,7 +270,7 @@ export = function (RED: NodeAPI): void {
         deliver: (events, info, first, total) => {
           if (acks === undefined) {
             // a throw (e.g. while Node-RED clones for a second wire) is answered 500 by the receiver
-            events.forEach((ev, i) => node.send(messageFor(ev, info, first + i, total) as NodeMessage));
+            events.forEach((ev, i) => node.send(messageFor(ev, info, first + i, total)));
             return undefined;
           }
           if (events.length === 0) return Promise.resolve<FlowOutcome>({ ok: true });

@@ -131,7 +131,7 @@ export function runSinkNode(RED: NodeAPI, node: Node, wires: unknown, spec: Sink
         throttle.request();
         const shaped = resultOutput(r);
         if (shaped === undefined) return;
-        const out = spec.copyPerTarget ? (RED.util.cloneMessage(msg) as SinkMessage) : msg;
+        const out = spec.copyPerTarget ? RED.util.cloneMessage<SinkMessage>(msg) : msg;
         if (shaped.output === 1) {
           Object.assign(out, shaped.fields);
           send([out, null]);

@@ -38,7 +38,7 @@ export interface SourceNodeSpec<Item, Checkpoint> {
   tracker(checkpoint: Checkpoint | undefined): (item: Item) => () => Checkpoint;
   /** the protocol's reader, sending through runner.emit */
   reader(runner: SourceRunner<Item, Checkpoint>, checkpoint: Checkpoint | undefined): SourceReader;
-  adjust?(status: SourceStatus): SourceStatus;
+  adjust?: (status: SourceStatus) => SourceStatus;
   /** report failures (error/reconnecting statuses) as catchable errors once per distinct reason */
   reportFailures?: (reason: string) => string;
   /** close deadline, ms */
@@ -48,16 +48,16 @@ export interface SourceNodeSpec<Item, Checkpoint> {
   /** the content filter as configured (an event pattern; empty = every event) */
   filter?: unknown;
   /** an item's event time, epoch ms (metrics: the lag of the stream and of its checkpoint) */
-  itemTime?(item: Item): number;
+  itemTime?: (item: Item) => number;
   /** a replay reader for [from, to] (ISO times) sending through `sink` */
-  replay?(sink: ReplaySink, from: string, to: string): SourceReader;
+  replay?: (sink: ReplaySink, from: string, to: string) => SourceReader;
 }
 
 const ACTIONS = ["pause", "resume", "replay", "cancel", "status"] as const;
 
 /** The flow as a runner's output (one per term of reading). */
 function flowOutput(RED: NodeAPI, node: Node, delivery: Delivery, acknowledge: (seq: number) => void): SourceOutput {
-  const send = (msg: Record<string, unknown>): void => node.send(msg as NodeMessage);
+  const send = (msg: Record<string, unknown>): void => node.send(msg);
   if (delivery !== "acknowledged") {
     return { send, sendTracked: send, settle: () => undefined, close: () => undefined };
   }
@@ -173,7 +173,7 @@ function control<Item, Checkpoint>(
       runner.resume();
       return;
     case "status":
-      send({ topic: "status", payload: runner.describe() } as NodeMessage);
+      send({ topic: "status", payload: runner.describe() });
       return;
     case "cancel":
       runner.cancelReplay();

@@ -21,7 +21,7 @@ export = function (RED: NodeAPI): void {
       try {
         settings = parseConfigSettings(config);
       } catch (err) {
-        throw new Error(RED._("vsphere-config.errors.invalid-settings", { reason: err instanceof Error ? err.message : String(err) }));
+        throw new Error(RED._("vsphere-config.errors.invalid-settings", { reason: err instanceof Error ? err.message : String(err) }), { cause: err });
       }
       // failures with a text of their own (a response cut off at the cap or the deadline)
       const explain = (e: VsphereError): string | undefined =>

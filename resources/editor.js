@@ -50,7 +50,7 @@
   /** An http(s) URL with a host and without user info; `optional` also takes an empty field. */
   function httpUrl(opts) {
     var o = opts || {};
-    var re = o.path === "no-query" ? /^https?:\/\/[^\s\/?#@]+(\/[^\s?#]*)?$/i : /^https?:\/\/[^\s\/?#@]+(\/\S*)?$/i;
+    var re = o.path === "no-query" ? /^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/i : /^https?:\/\/[^\s/?#@]+(\/\S*)?$/i;
     return function (v) {
       if (blank(v)) return !!o.optional;
       return typeof v === "string" && re.test(v.trim());

@@ -5,6 +5,7 @@
  */
 
 const PROTO_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(object, key)
 const hasOwn = Object.prototype.hasOwnProperty;
 
 export function getField(o: object, key: string): unknown {
@@ -66,7 +67,7 @@ export function hasLeafAt(v: unknown, segs: string[], i: number): boolean {
     }
     if (typeof o !== "object" || o === null) return false;
   }
-  o = getField(o as object, segs[i]);
+  o = getField(o, segs[i]);
   return hasLeafAt(o, segs, i + 1);
 }
 

@@ -48,7 +48,7 @@ export function expand(root: PObject): Expansion {
     return out;
   };
   const rec = (obj: PObject): SubRule[] => {
-    let rules: SubRule[] = [new Map()];
+    let rules: SubRule[] = [new Map() as SubRule];
     for (const it of obj.items) {
       if (it.kind === "leaf") rules = product(rules, [new Map([[it.leaf.key, it.leaf]])]);
       else if (it.kind === "object") rules = product(rules, rec(it.obj));

@@ -52,7 +52,7 @@ export class RedisConnection {
     const options: Record<string, unknown> = { url: config.url, socket, disableOfflineQueue: true };
     if (config.password !== undefined) options.password = config.password;
     if (config.username !== undefined) options.username = config.username;
-    this.client = createClient(options) as unknown as RawClient;
+    this.client = createClient(options);
     // node-redis emits "error" for every failed (re)connect; an unhandled "error" would crash
     this.client.on("error", (err: unknown) => this.note(`Redis ${config.safeUrl}: ${errorText(err)}`));
   }

@@ -149,7 +149,7 @@ export function setBelow(root: unknown, parts: readonly PathPart[], value: unkno
     } else if (creating) {
       const child = typeof next === "string" ? {} : [];
       obj[k] = child;
-      obj = child as Record<string, unknown>;
+      obj = child;
     } else {
       return root;
     }

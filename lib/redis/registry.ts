@@ -8,7 +8,6 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { LeaseFactory } from "./lease";
-import type { RedisStoreConfig } from "./config";
 import type { RedisContextStore } from "./store";
 
 /** Set on the module function so a settings entry can be recognised as this store. */
@@ -62,7 +61,7 @@ export function leaseFor(entry: unknown): LeaseFactory | undefined {
   for (const s of stores) if (config !== undefined && s.userConfig === config) return factoryOf(s);
   if (!isEntry) return undefined;
   const wanted = userPart(config);
-  const matches = [...stores].filter((s) => isDeepStrictEqual(userPart(s.userConfig as RedisStoreConfig), wanted));
+  const matches = [...stores].filter((s) => isDeepStrictEqual(userPart(s.userConfig), wanted));
   return matches.length === 1 ? factoryOf(matches[0]) : undefined;
 }
 

@@ -48,7 +48,7 @@ export type CombinedDeadLetter = DeadLetter & { failures?: DeadLetter[] };
 
 /** `msg.error` and the error text for the dead letters of one message (at least one). */
 export function combineDeadLetters(failures: readonly DeadLetter[]): { error: CombinedDeadLetter; text: string } {
-  const first = failures[0] as DeadLetter;
+  const first = failures[0];
   const text = failures.map(failureText).join("; ");
   return failures.length === 1 ? { error: first, text } : { error: { ...first, message: text, failures: [...failures] }, text };
 }

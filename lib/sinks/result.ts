@@ -28,7 +28,7 @@ export interface DeliverySummary {
   closed: boolean;
 }
 
-export const FILTERED: FilteredResult = Object.freeze({ ok: false, outcome: "filtered" }) as FilteredResult;
+export const FILTERED: FilteredResult = Object.freeze({ ok: false, outcome: "filtered" });
 
 /** A dead letter made here, before or instead of a request (0 attempts). */
 export function localFailure(code: string, reason: string, message?: string): FailedResult {

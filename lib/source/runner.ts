@@ -112,20 +112,20 @@ export interface SourceRunnerOptions<Item, Checkpoint> {
   /** show a status (the node translates the view's key) */
   show(view: StatusView): void;
   /** adjust a reader's status before it is shown (vcenter-in: its shared connection's state) */
-  adjust?(status: SourceStatus): SourceStatus;
+  adjust?: (status: SourceStatus) => SourceStatus;
   /** an error or reconnecting status with a reason other than the last one */
-  onFailure?(reason: string): void;
+  onFailure?: (reason: string) => void;
   /** a checkpoint write failed (it is tried again next period) */
-  onSaveError?(err: unknown): void;
+  onSaveError?: (err: unknown) => void;
   /** same-state status updates at most this often (default 500 ms) */
   statusIntervalMs?: number;
   /** content filter, matched against `msg.payload` (the CloudEvent) */
   filter?: EventFilter;
   observer?: SourceObserver;
   /** an item's event time, epoch ms (for the observer's lag figures) */
-  itemTime?(item: Item): number;
+  itemTime?: (item: Item) => number;
   /** the runner's own log lines (a lease taken or lost) */
-  log?(msg: string): void;
+  log?: (msg: string) => void;
 }
 
 const STATUS_INTERVAL_MS = 500;
@@ -137,7 +137,7 @@ export interface TermStart<Item, Checkpoint> {
    * move the committed position past `item` (events arrive in stream order); returns how to
    * build the checkpoint there (called only when the checkpoint is written)
    */
-  pass(item: Item): () => Checkpoint;
+  pass: (item: Item) => () => Checkpoint;
 }
 
 /**

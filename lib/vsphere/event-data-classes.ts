@@ -175,6 +175,7 @@ export function resolveUnknown(className: string, declaredBase: string, node: Xm
   }
   if (best === undefined) {
     // declaredBase itself is unknown: cannot happen with a consistent catalog
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- planFor is typed Plan, but best is narrowed to undefined here
     best = planFor("DynamicData") as Plan;
   }
   ctx.classes.resolved.set(key, best);

@@ -146,7 +146,7 @@ export class XmlScanner {
 
   private takePending(): void {
     if (this.pending.length === 0) return;
-    const more = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+    const more = this.pending.length === 1 ? this.pending[0] : this.pending.join("");
     this.buf = this.buf.length === 0 ? more : this.buf + more;
     this.pending = [];
     this.pendingLength = 0;

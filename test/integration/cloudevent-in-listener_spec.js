@@ -5,7 +5,7 @@
  * node, a port in use and a TLS mismatch (red status, catchable error, no crash), acknowledged
  * answers, and 50 redeploys that leave no listening socket behind.
  */
-const should = require('should');
+require('should');
 const http = require('node:http');
 const https = require('node:https');
 const net = require('node:net');

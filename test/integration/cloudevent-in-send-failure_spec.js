@@ -6,7 +6,7 @@
  * keeps running, and with delivery acknowledged the window entries of what was not sent are
  * let go (a full window's worth of events is accepted afterwards).
  */
-const should = require('should');
+require('should');
 const http = require('node:http');
 const { startNodeRed, sinkNode } = require('../support/nodered');
 const { util: redUtil } = require('@node-red/util');

@@ -32,7 +32,7 @@ export interface KnativeCredentials {
 }
 
 export const KNATIVE_DEFAULTS = Object.freeze({
-  encoding: "binary" as Encoding,
+  encoding: "binary",
   timeout: 30,
   retries: 10,
   backoffDelay: 0.2,

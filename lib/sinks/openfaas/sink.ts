@@ -52,7 +52,7 @@ interface Held {
   failuresAtArrival: number;
 }
 
-const CLOSED_SUMMARY: InvocationSummary = Object.freeze({ matched: 0, results: [], closed: true }) as InvocationSummary;
+const CLOSED_SUMMARY: InvocationSummary = Object.freeze({ matched: 0, results: [], closed: true });
 
 export class OpenFaasSink {
   readonly counters = new SinkCounters();

@@ -58,7 +58,7 @@ function editorResources(root = repoRoot) {
   const prefix = `resources/${name}/`;
   const out = new Set();
   for (const s of nodeSets(root)) {
-    let html = "";
+    let html;
     try {
       html = fs.readFileSync(s.html, "utf8");
     } catch {

@@ -96,7 +96,7 @@ describe("source filter (compileFilter)", function () {
     let n = 0;
     let hits = 0;
     const t0 = process.hrtime.bigint();
-    let el = 0;
+    let el;
     do {
       for (let i = 0; i < sample.length; i++) if (f.matches(sample[i])) hits++;
       n += sample.length;
