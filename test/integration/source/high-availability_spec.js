@@ -180,13 +180,14 @@ describe("high availability: one reader per stream over Redis, failover without 
     await post(300);
     await sleep(300);
     active.nr.child.kill("SIGSTOP");
-    const next = await until(() => others.find((i) => holds(i) > before.get(i)), LEASE_MS * 3 + 5000, "takeover after SIGSTOP");
-    (next !== active).should.be.true();
-    await post(500);
-    await until(() => posted.every((k) => deliveredSet().has(k)), 60000, "events after the takeover delivered");
     const seen = [];
-    const watch = setInterval(() => checkpoint().then((c) => c && seen.push(c.lastEventKeyTimestamp)).catch(() => undefined), 50);
+    let watch;
     try {
+      const next = await until(() => others.find((i) => holds(i) > before.get(i)), LEASE_MS * 3 + 5000, "takeover after SIGSTOP");
+      (next !== active).should.be.true();
+      await post(500);
+      await until(() => posted.every((k) => deliveredSet().has(k)), 90000, `events after the takeover delivered (missing ${posted.filter((k) => !deliveredSet().has(k)).length})`);
+      watch = setInterval(() => checkpoint().then((c) => c && seen.push(c.lastEventKeyTimestamp)).catch(() => undefined), 50);
       active.nr.child.kill("SIGCONT");
       await until(() => lines(active).some((l) => /lost the lease/.test(l)), 10000, "the old reader says it lost the lease");
       await post(200);
@@ -194,6 +195,7 @@ describe("high availability: one reader per stream over Redis, failover without 
       await sleep(1500);
     } finally {
       clearInterval(watch);
+      active.nr.child.kill("SIGCONT"); // never leave a stopped process behind
     }
     for (let n = 1; n < seen.length; n++) (seen[n] >= seen[n - 1]).should.be.true(`checkpoint moved backwards: ${seen[n - 1]} -> ${seen[n]}`);
     reader().length.should.equal(1);
