@@ -37,6 +37,8 @@ import {
   parseWebhookSettings,
 } from "../lib/webhook";
 import type { AckSource } from "../lib/source/ack-tracker";
+import { compileFilter } from "../lib/source/filter";
+import { registerAdminApi } from "./admin-api";
 import { ackSource } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { fail, message } from "./node-errors";
@@ -55,6 +57,8 @@ interface CloudeventInDef extends NodeDef {
   host?: string;
   /** id of a core `tls-config` node (own port only) */
   tls?: string;
+  /** content filter: an event pattern; empty = every event */
+  filter?: string;
 }
 
 /** What this file reads from a core `tls-config` node (node-red's 05-tls.js). */
@@ -140,6 +144,9 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       return fail(node, RED._("cloudevent-in.errors.invalid-settings", { reason: message(err) }));
     }
+    const compiled = compileFilter(config.filter);
+    if (!compiled.ok) return fail(node, RED._("cloudevent-in.errors.invalid-filter", { reason: compiled.error }));
+    const filter = compiled.filter;
     const ownPort = where.port;
     let tls: ListenerTls | undefined;
     if (ownPort === undefined) {
@@ -241,20 +248,20 @@ export = function (RED: NodeAPI): void {
      * finish, or at once when none was routed); the events after it are never sent and take no
      * room; then the throw goes on to the receiver (500).
      */
-    const sendTracked = (source: AckSource, events: CloudEvent[], info: RequestInfo, first: number, total: number): Promise<FlowOutcome> => {
+    const sendTracked = (source: AckSource, events: [CloudEvent, number][], info: RequestInfo, total: number): Promise<FlowOutcome> => {
       let resolve: (o: FlowOutcome) => void = () => undefined;
       const outcome = new Promise<FlowOutcome>((r) => (resolve = r));
       const p: Pending = { remaining: 0, failure: undefined, resolve: (o) => resolve(o) };
-      for (let i = 0; i < events.length; i++) {
+      for (const [ev, index] of events) {
         const s = ++seq;
-        const msg = messageFor(events[i], info, first + i, total);
+        const msg = messageFor(ev, info, index, total);
         inFlight.set(s, p);
         p.remaining++;
         try {
           source.send(msg, s, (m) => node.send(m));
         } catch (err) {
           // the source let go of its hold: the event is acknowledged once copies already routed finish
-          p.failure = `the flow could not take event ${first + i}: ${message(err)}`;
+          p.failure = `the flow could not take event ${index}: ${message(err)}`;
           throw err;
         }
       }
@@ -268,13 +275,18 @@ export = function (RED: NodeAPI): void {
       delivery: {
         inFlight: () => inFlight.size,
         deliver: (events, info, first, total) => {
+          // the content filter: events that do not match are not sent, and count as handled
+          const kept: [CloudEvent, number][] = [];
+          events.forEach((ev, i) => {
+            if (filter === undefined || filter.matches(ev)) kept.push([ev, first + i]);
+          });
           if (acks === undefined) {
             // a throw (e.g. while Node-RED clones for a second wire) is answered 500 by the receiver
-            events.forEach((ev, i) => node.send(messageFor(ev, info, first + i, total)));
+            for (const [ev, index] of kept) node.send(messageFor(ev, info, index, total));
             return undefined;
           }
-          if (events.length === 0) return Promise.resolve<FlowOutcome>({ ok: true });
-          return sendTracked(acks, events, info, first, total);
+          if (kept.length === 0) return Promise.resolve<FlowOutcome>({ ok: true });
+          return sendTracked(acks, kept, info, total);
         },
       },
     });
@@ -336,4 +348,5 @@ export = function (RED: NodeAPI): void {
   RED.nodes.registerType<Node<CloudeventInCredentials>, CloudeventInDef, object, CloudeventInCredentials>("cloudevent-in", CloudeventIn, {
     credentials: { username: { type: "text" }, password: { type: "password" } },
   });
+  registerAdminApi(RED);
 };

@@ -79,6 +79,7 @@
     delivery: function (initial) { return { value: initial, validate: oneOf(["acknowledged", "sent"]) }; },
     /** unfinished events at most (delivery acknowledged); empty means the node's default */
     maxInFlight: function () { return { value: 1000, validate: number(1, 100000, { integer: true, optional: true }) }; },
+    filter: function () { return { value: "", validate: filterCheck }; },
     checkpointStore: function () { return { value: "" }; },
     checkpointPeriod: function () { return { value: 10, required: true, validate: number(1, Infinity) }; },
     /** the HTTP sinks' timeout, retries, back-off and concurrency, with each node's own value */
@@ -184,10 +185,63 @@
         r.row(r.label("ceType", "", indent) + r.input("ceType", { placeholder: "org.nodered.message" })) +
         r.row(r.label("ceSource", "", indent) + r.input("ceSource"));
     },
+    filter: function (r) {
+      return r.row(r.label("filter", "fa-filter") + r.input("filter", { placeholder: '{"data":{"Vm":{"Name":[{"prefix":"prod-"}]}}}' })) +
+        '<div class="form-tips vmw-filter-message" style="display:none"></div>';
+    },
     name: function (r) {
       return r.field("name", "fa-tag");
     },
   };
+
+  // ---- content filters: checked by the runtime's own compiler ------------------------------
+
+  /** pattern text -> true, or the compiler's message; filled by POST vmware-events/filter */
+  var filterResults = {};
+  var filterPending = {};
+
+  function checkFilter(text, done) {
+    var $ = root.jQuery;
+    if (Object.prototype.hasOwnProperty.call(filterResults, text)) return done && done(filterResults[text]);
+    if (!$ || filterPending[text]) return;
+    filterPending[text] = true;
+    $.ajax({ url: "vmware-events/filter", type: "POST", contentType: "application/json", data: JSON.stringify({ filter: text }) })
+      .done(function (r) { filterResults[text] = r && r.ok ? true : String((r && r.error) || "invalid filter"); })
+      .fail(function () { filterResults[text] = true; }) // no runtime answer: do not block the deploy
+      .always(function () {
+        delete filterPending[text];
+        var RED = root.RED;
+        if (RED && RED.nodes && RED.editor && RED.editor.validateNode) {
+          RED.nodes.eachNode(function (n) { if (n.filter === text) RED.editor.validateNode(n); });
+          if (RED.view && RED.view.redraw) RED.view.redraw();
+        }
+        if (done) done(filterResults[text]);
+      });
+  }
+
+  /** A node property validator: JSON at once, the runtime's verdict as soon as it has answered. */
+  function filterCheck(v, opt) {
+    if (blank(v)) return true;
+    var text = String(v);
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      return opt ? "filter: " + e.message : false;
+    }
+    if (Object.prototype.hasOwnProperty.call(filterResults, text)) {
+      var r = filterResults[text];
+      return r === true ? true : (opt ? r : false);
+    }
+    checkFilter(text);
+    return true;
+  }
+
+  /** {"data":{"Vm":{"Name":[""]}}} for data.Vm.Name: a pattern to complete */
+  function skeleton(path) {
+    var value = [""];
+    path.split(".").reverse().forEach(function (k) { var o = {}; o[k] = value; value = o; });
+    return JSON.stringify(value);
+  }
 
   function words(s) {
     return String(s || "").split(/\s+/).filter(function (w) { return w; });
@@ -265,8 +319,11 @@
     };
     if (!d.labelStyle) d.labelStyle = labelStyle;
     if (!config) {
-      if (!d.inputs && d.outputs === 1 && !d.outputLabels) {
+      if (d.outputs === 1 && !d.outputLabels) {
         d.outputLabels = function () { return this._(type + ".label.output"); };
+      }
+      if (d.inputs === 1 && d.outputs === 1 && !d.inputLabels) {
+        d.inputLabels = function () { return this._(type + ".label.input"); };
       }
       if (d.inputs === 1 && d.outputs === 2) {
         if (!d.align) d.align = "right";
@@ -302,6 +359,52 @@
       $(".vmw-row-acknowledged").toggle($(this).val() === "acknowledged");
     }).trigger("change");
     $("#node-input-ceSource").attr("placeholder", "/node-red/" + node.type + "/" + node.id);
+    prepareFilter($);
+  }
+
+  /**
+   * The filter row: the runtime's verdict under the field as you type, and the field paths of the
+   * selected event classes (vcenter-in) or of every CloudEvent as suggestions: typing a path
+   * (not JSON) offers patterns to complete.
+   */
+  function prepareFilter($) {
+    var input = $("#node-input-filter");
+    if (!input.length) return;
+    var message = input.closest(".form-row").next(".vmw-filter-message");
+    var timer;
+    var show = function () {
+      var text = String(input.val() || "").trim();
+      if (text === "" || text.charAt(0) !== "{") return message.hide();
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        return message.text(e.message).css("color", "var(--red-ui-text-color-error, #c00)").show();
+      }
+      checkFilter(text, function (r) {
+        if (String(input.val() || "").trim() !== text) return;
+        if (r === true) message.hide();
+        else message.text(r).css("color", "var(--red-ui-text-color-error, #c00)").show();
+      });
+    };
+    input.on("keyup change", function () {
+      clearTimeout(timer);
+      timer = setTimeout(show, 300);
+    });
+    show();
+    var classes = String($("#node-input-eventTypes-text").val() || "");
+    $.getJSON("vmware-events/filter-fields", { classes: classes }, function (paths) {
+      if (!Array.isArray(paths) || typeof input.autoComplete !== "function") return;
+      input.autoComplete({
+        search: function (value) {
+          var q = String(value || "").trim();
+          if (q === "" || q.charAt(0) === "{") return [];
+          var lower = q.toLowerCase();
+          return paths.filter(function (p) { return p.toLowerCase().indexOf(lower) !== -1; }).slice(0, 20).map(function (p) {
+            return { value: skeleton(p), label: p };
+          });
+        },
+      });
+    });
   }
 
   root.VMwareEvents = {

@@ -180,6 +180,38 @@ describe("source runner: control (pause, resume, replay, cancel, status) and con
     (await ask("{oops")).ok.should.be.false();
   });
 
+  it("suggests the field paths of the selected event classes for filters (admin API)", async () => {
+    const r = await fetch(`${nr.url}/vmware-events/filter-fields?classes=VmPoweredOnEvent`);
+    r.status.should.equal(200);
+    const paths = await r.json();
+    paths.should.containEql("type");
+    paths.should.containEql("data.Vm.Name");
+  });
+
+  it("cloudevent-in: a filter sends exactly the matching events of a batch; the answer covers the whole batch", async () => {
+    for (const delivery of ["sent", "acknowledged"]) {
+      nr.sinks.clear();
+      await nr.deploy([
+        { id: TAB, type: "tab", label: "control" },
+        {
+          id: "ce1", type: "cloudevent-in", z: TAB, path: "/filtered", delivery, maxInFlight: 100, maxBatchSize: 100,
+          filter: JSON.stringify({ type: [{ prefix: "keep." }] }), wires: [["s1"]],
+        },
+        sinkNode("s1", "events", TAB),
+      ]);
+      const batch = ["keep.a", "drop.b", "keep.c", "drop.d"].map((type, i) => ({ specversion: "1.0", id: `e${i}`, source: "/t", type }));
+      const r = await fetch(`${nr.url}/filtered`, {
+        method: "POST",
+        headers: { "content-type": "application/cloudevents-batch+json" },
+        body: JSON.stringify(batch),
+      });
+      r.status.should.equal(delivery === "sent" ? 202 : 200);
+      await until(() => events().length >= 2, 5000, "2 events");
+      await sleep(200);
+      events().map((m) => m.payload.type).should.eql(["keep.a", "keep.c"]);
+    }
+  });
+
   it("invalid actions and times are catchable errors; the node keeps streaming", async () => {
     await nr.deploy(vcenterFlow());
     await waitConnected();
