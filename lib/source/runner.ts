@@ -8,137 +8,37 @@
 import { Throttle } from "../common/throttle";
 import { AckWindow } from "./ack-window";
 import { Checkpointer, type CheckpointStore } from "./checkpointer";
-import type { SourceLease } from "./lease";
-import { type SourceStatus, type StatusView, sourceStatusView } from "./status";
+import { type SourceStatus, sourceStatusView } from "./status";
+import type {
+  ReplayReport,
+  ReplaySink,
+  RunnerState,
+  SourceMessage,
+  SourceOutput,
+  SourceReader,
+  SourceRunnerOptions,
+  TermStart,
+} from "./types";
 
-export type SourceMessage = Record<string, unknown>;
-export type Delivery = "acknowledged" | "sent";
-
-/** Content filter of a source: events whose CloudEvent does not match are not sent (lib/pattern). */
-export interface EventFilter {
-  matches(cloudEvent: unknown): boolean;
-}
-
-/** A replay's time range and what became of it (the `replay-complete` message's payload). */
-export interface ReplayReport {
-  from: string;
-  to: string;
-  /** events sent into the flow */
-  count: number;
-  /** events read but not sent (content filter) */
-  filtered: number;
-  cancelled: boolean;
-  error?: string;
-}
-
-/** Where a replay reader sends: like emit(), marked `msg.replay`; `end` when the range is read. */
-export interface ReplaySink {
-  emit(msg: SourceMessage): Promise<void> | undefined;
-  end(error?: string): void;
-  /** progress for the status */
-  readonly count: number;
-}
-
-/** The runner's state, as the `status` action reports it. */
-export interface RunnerState {
-  state: SourceStatus["state"];
-  /** events read by the live stream since start */
-  count: number;
-  reason?: string;
-  paused: boolean;
-  delivery: Delivery;
-  inFlight: number;
-  /** events not sent because of the content filter */
-  filtered: number;
-  replay: { from: string; to: string; count: number } | null;
-  checkpoint: unknown;
-}
-
-/**
- * What a runner reports as it goes (metrics and stats, lib/metrics). Called on the hot path:
- * implementations only count.
- */
-export interface SourceObserver {
-  /** an event was handed to the flow; `eventTimeMs` its event time (NaN when unknown) */
-  sent(replayed: boolean, eventTimeMs: number): void;
-  /** an event did not match the content filter (it counts as handled) */
-  filtered(): void;
-  /** every node an event reached has finished with it (`acknowledged`), or it was handed on (`sent`) */
-  committed(eventTimeMs: number): void;
-  /** events in the flow not finished yet */
-  inFlight(n: number): void;
-  status(s: SourceStatus): void;
-}
+export type {
+  Delivery,
+  EventFilter,
+  ReplayReport,
+  ReplaySink,
+  RunnerState,
+  SourceMessage,
+  SourceObserver,
+  SourceOutput,
+  SourceReader,
+  SourceRunnerOptions,
+  TermStart,
+} from "./types";
 
 /** The window's marker for replayed events: acknowledged for backpressure, never committed. */
 const REPLAYED: unique symbol = Symbol("replayed");
 type Slot<Item> = Item | typeof REPLAYED;
 
-/** Where the runner sends messages: the flow (nodes/source-node.ts), or a test's array. */
-export interface SourceOutput {
-  /** hand a message to the flow, untracked (`delivery: sent`) */
-  send(msg: SourceMessage): void;
-  /**
-   * hand a message to the flow tracked as `seq` (`delivery: acknowledged`): the output calls
-   * the runner's acknowledge(seq) once every node the message reached has finished with it
-   */
-  sendTracked(msg: SourceMessage, seq: number): void;
-  /** acknowledge what the flow finished before the stop (holds still waiting for their turn) */
-  settle(): void;
-  /** forget every message still tracked */
-  close(): void;
-}
-
-/** A protocol's event reader as the runner drives it. */
-export interface SourceReader {
-  start(): void;
-  close(): Promise<void>;
-}
-
-export interface SourceRunnerOptions<Item, Checkpoint> {
-  store: CheckpointStore<Checkpoint>;
-  /** checkpoint writes at most this often (and on stop) */
-  checkpointPeriodMs: number;
-  delivery: Delivery;
-  /** events in the flow not yet finished (`acknowledged`); the reader waits when it is reached */
-  maxInFlight: number;
-  /**
-   * the flow, for one term of reading: `acknowledge(seq)` is what it calls when every node has
-   * finished with tracked message `seq`
-   */
-  output(acknowledge: (seq: number) => void): SourceOutput;
-  /** high availability: read only while holding this lease (lib/source/lease.ts) */
-  lease?: SourceLease;
-  /** show a status (the node translates the view's key) */
-  show(view: StatusView): void;
-  /** adjust a reader's status before it is shown (vcenter-in: its shared connection's state) */
-  adjust?: (status: SourceStatus) => SourceStatus;
-  /** an error or reconnecting status with a reason other than the last one */
-  onFailure?: (reason: string) => void;
-  /** a checkpoint write failed (it is tried again next period) */
-  onSaveError?: (err: unknown) => void;
-  /** same-state status updates at most this often (default 500 ms) */
-  statusIntervalMs?: number;
-  /** content filter, matched against `msg.payload` (the CloudEvent) */
-  filter?: EventFilter;
-  observer?: SourceObserver;
-  /** an item's event time, epoch ms (for the observer's lag figures) */
-  itemTime?: (item: Item) => number;
-  /** the runner's own log lines (a lease taken or lost) */
-  log?: (msg: string) => void;
-}
-
 const STATUS_INTERVAL_MS = 500;
-
-/** What a term of reading starts with: the protocol's reader and its committed position. */
-export interface TermStart<Item, Checkpoint> {
-  reader: SourceReader;
-  /**
-   * move the committed position past `item` (events arrive in stream order); returns how to
-   * build the checkpoint there (called only when the checkpoint is written)
-   */
-  pass: (item: Item) => () => Checkpoint;
-}
 
 /**
  * One term of reading: from loading the checkpoint to the stop (or, with a lease, to losing it).
