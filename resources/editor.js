@@ -260,7 +260,15 @@
    * mistyped name fails in the tests, not silently in a dialog.
    */
   function expand(type, text) {
-    return String(text).replace(/<div\s+data-vmw-rows="[^"]*"[^>]*>\s*<\/div>/g, function (tag) {
+    return String(text).replace(/<div\s+data-vmw-field="[^"]*"[^>]*>\s*<\/div>/g, function (tag) {
+      // one row of a node's own: <div data-vmw-field="maxAge" data-vmw-icon="fa-history" data-vmw-unit="seconds" data-vmw-narrow="true"></div>
+      var name = attribute(tag, "data-vmw-field");
+      var r = new Rows(type, attribute(tag, "data-vmw-prefix") || "node-input", attribute(tag, "class"), attribute(tag, "data-vmw-hint") ? [name] : []);
+      var icon = attribute(tag, "data-vmw-icon");
+      var options = words(attribute(tag, "data-vmw-select"));
+      if (options.length > 0) return r.row(r.label(name, icon) + r.select(name, options));
+      return r.field(name, icon, { narrow: !!attribute(tag, "data-vmw-narrow"), unit: attribute(tag, "data-vmw-unit") || undefined });
+    }).replace(/<div\s+data-vmw-rows="[^"]*"[^>]*>\s*<\/div>/g, function (tag) {
       var r = new Rows(type, attribute(tag, "data-vmw-prefix") || "node-input", attribute(tag, "class"), words(attribute(tag, "data-vmw-hints")));
       return words(attribute(tag, "data-vmw-rows")).map(function (name) {
         if (!Object.prototype.hasOwnProperty.call(ROWS, name)) throw new Error("VMwareEvents: no shared row " + name);
