@@ -7,12 +7,12 @@
  */
 const should = require("should");
 const http = require("node:http");
-const { SoapTransport } = require("../../dist/lib/vsphere/transport");
-const { VsphereError } = require("../../dist/lib/vsphere/faults");
-const { parseConfigSettings } = require("../../dist/lib/vsphere/config-settings");
-const { credentialScrubber } = require("../../dist/lib/vsphere/session");
-const { EventReader, FAILURES_BEFORE_NEW_LOGIN } = require("../../dist/lib/vsphere/event-reader");
-const { PositionTracker, MAX_KEYS_PER_TIME } = require("../../dist/lib/vsphere/position");
+const { SoapTransport } = require("../../../dist/lib/vsphere/transport");
+const { VsphereError } = require("../../../dist/lib/vsphere/faults");
+const { parseConfigSettings } = require("../../../dist/lib/vsphere/config-settings");
+const { credentialScrubber } = require("../../../dist/lib/vsphere/session");
+const { EventReader, FAILURES_BEFORE_NEW_LOGIN } = require("../../../dist/lib/vsphere/event-reader");
+const { PositionTracker, MAX_KEYS_PER_TIME } = require("../../../dist/lib/vsphere/position");
 
 const MIB = 1024 * 1024;
 const PASSWORD = "S3cret-Pa55word!";

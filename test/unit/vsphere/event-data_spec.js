@@ -3,8 +3,8 @@
 // SOAP page decoded with govmomi 0.24's own decoder (vim25/xml, types.TypeFunc(), as its SOAP
 // client does), then encoding/json.Marshal and encoding/xml.Marshal of each decoded event.
 const should = require("should");
-const ed = require("../../dist/lib/vsphere/event-data");
-const { parseXml } = require("../../dist/lib/vsphere/xml");
+const ed = require("../../../dist/lib/vsphere/event-data");
+const { parseXml } = require("../../../dist/lib/vsphere/xml");
 const {
   readFixture,
   parseEventPage,
@@ -12,7 +12,7 @@ const {
   compareObject,
   reserialiseLikeJs,
   firstDiff,
-} = require("../fixtures/event-data/golden-compare");
+} = require("../../fixtures/event-data/golden-compare");
 
 function expectLikeGo(events, golden, label) {
   events.length.should.equal(golden.length, `${label}: event count`);

@@ -5,11 +5,11 @@
  * in-process fake API.
  */
 require("should");
-const { findRule, RuleWatcher, RuleLookupError } = require("../../dist/lib/eventbridge/rule");
-const { parseBus, parseRule } = require("../../dist/lib/eventbridge/arn");
-const { EventBridgeSink } = require("../../dist/lib/sinks");
-const { eventBridgeStatusView: statusView, statusParts } = require("../../dist/lib/sinks");
-const { parseEventBridgeSettings } = require("../../dist/lib/sinks");
+const { findRule, RuleWatcher, RuleLookupError } = require("../../../dist/lib/eventbridge/rule");
+const { parseBus, parseRule } = require("../../../dist/lib/eventbridge/arn");
+const { EventBridgeSink } = require("../../../dist/lib/sinks");
+const { eventBridgeStatusView: statusView, statusParts } = require("../../../dist/lib/sinks");
+const { parseEventBridgeSettings } = require("../../../dist/lib/sinks");
 
 const ACCOUNT = "123456789012";
 const arn = (name, bus = "default") => `arn:aws:events:us-east-1:${ACCOUNT}:rule/${bus === "default" ? "" : bus + "/"}${name}`;

@@ -6,8 +6,8 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const nrUtil = require("@node-red/util").util;
-const { parsePath, getBelow, setBelow } = require("../../dist/lib/redis/property-path");
-const { resolveConfig, reconnectDelay, RedisConfigError } = require("../../dist/lib/redis/config");
+const { parsePath, getBelow, setBelow } = require("../../../dist/lib/redis/property-path");
+const { resolveConfig, reconnectDelay, RedisConfigError } = require("../../../dist/lib/redis/config");
 
 const VALID = ["a", "a.b", "a.b.c", "a[0]", "a[0].b", "a.b[2][3]", 'a["b c"]', "a['x.y'].z", "a.0", "$x._y", "a[10].b[\"q\"]", "0", "a.b1"];
 const INVALID = ["", ".a", "a.", "a..b", "a[", "a[b]", "[0]", "a b", 'a["b"c', "a[0", "a]", "a[msg.x]", "a.__proto__.x", '"unterminated'];

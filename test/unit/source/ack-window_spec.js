@@ -1,7 +1,7 @@
 "use strict";
 require("should");
-const { AckWindow } = require("../../dist/lib/source/ack-window");
-const { PositionTracker, checkpointOf } = require("../../dist/lib/vsphere/position");
+const { AckWindow } = require("../../../dist/lib/source/ack-window");
+const { PositionTracker, checkpointOf } = require("../../../dist/lib/vsphere/position");
 
 describe("AckWindow (delivery: acknowledged)", () => {
   it("commits the contiguous acknowledged prefix, in order", () => {

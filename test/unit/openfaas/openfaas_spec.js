@@ -6,10 +6,10 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const should = require('should');
-const of = require('../../dist/lib/openfaas');
-const sinks = require('../../dist/lib/sinks');
-const { HttpSender, describeRetryable, KNATIVE_RETRYABLE, OPENFAAS_RETRYABLE } = require('../../dist/lib/http');
-const { startOpenFaasPeer } = require('../support/openfaas-peer');
+const of = require('../../../dist/lib/openfaas');
+const sinks = require('../../../dist/lib/sinks');
+const { HttpSender, describeRetryable, KNATIVE_RETRYABLE, OPENFAAS_RETRYABLE } = require('../../../dist/lib/http');
+const { startOpenFaasPeer } = require('../../support/openfaas-peer');
 
 const tick = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -298,12 +298,12 @@ describe('sinks: openfaas engine', function () {
 
 describe('sinks: help texts list the retryable statuses', function () {
   it('knative-out and openfaas-out help (en-US) print describeRetryable', function () {
-    const root = path.join(__dirname, '..', '..', 'locales', 'en-US');
+    const root = path.join(__dirname, '..', '..', '..', 'locales', 'en-US');
     fs.readFileSync(path.join(root, 'knative-out.html'), 'utf8').should.containEql(`<b>${describeRetryable(KNATIVE_RETRYABLE)}</b>`);
     fs.readFileSync(path.join(root, 'openfaas-out.html'), 'utf8').should.containEql(`<b>${describeRetryable(OPENFAAS_RETRYABLE)}</b>`);
     for (const lang of ['en-US', 'de']) {
       for (const type of ['knative-out', 'openfaas-out']) {
-        const cat = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'locales', lang, `${type}.json`), 'utf8'));
+        const cat = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'locales', lang, `${type}.json`), 'utf8'));
         cat.should.have.property(type);
         cat[type].status.should.have.properties(['ready', 'delivered', 'failed', 'retrying']);
       }

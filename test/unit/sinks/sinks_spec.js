@@ -5,12 +5,12 @@
  */
 const should = require("should");
 const { Readable } = require("node:stream");
-const sinks = require("../../dist/lib/sinks");
-const { HttpSender } = require("../../dist/lib/http");
-const { Scrubber } = require("../../dist/lib/common/scrub");
-const { capStream, withDeadline } = require("../../dist/lib/eventbridge/response-cap");
-const { classifyCallError } = require("../../dist/lib/eventbridge/errors");
-const { startHostileSinkPeer } = require("../support/hostile-sink-peer");
+const sinks = require("../../../dist/lib/sinks");
+const { HttpSender } = require("../../../dist/lib/http");
+const { Scrubber } = require("../../../dist/lib/common/scrub");
+const { capStream, withDeadline } = require("../../../dist/lib/eventbridge/response-cap");
+const { classifyCallError } = require("../../../dist/lib/eventbridge/errors");
+const { startHostileSinkPeer } = require("../../support/hostile-sink-peer");
 
 const delivered = { ok: true, outcome: "delivered", statusCode: 202, bodyExcerpt: "fine", headers: { a: "1" }, attempts: 1, durationMs: 3.4 };
 const failed = (reason, extra) => ({ ok: false, outcome: "dead-letter", reason, attempts: 2, retryable: true, durationMs: 1, ...extra });

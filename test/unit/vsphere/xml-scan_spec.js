@@ -5,9 +5,9 @@
  * and on malformed ones the scanner must refuse.
  */
 const should = require("should");
-const { scanXml } = require("../../dist/lib/vsphere/xml-scan");
-const { XSI_NS } = require("../../dist/lib/vsphere/xml");
-const { XmlStreamParser } = require("../support/saxes-tree");
+const { scanXml } = require("../../../dist/lib/vsphere/xml-scan");
+const { XSI_NS } = require("../../../dist/lib/vsphere/xml");
+const { XmlStreamParser } = require("../../support/saxes-tree");
 
 function saxesTree(xml) {
   const p = new XmlStreamParser(0, () => undefined);
@@ -112,7 +112,7 @@ describe("XML scanner", () => {
 });
 
 describe("XML scanner, fed in chunks", () => {
-  const { XmlScanner } = require("../../dist/lib/vsphere/xml-scan");
+  const { XmlScanner } = require("../../../dist/lib/vsphere/xml-scan");
   it("builds the same tree whatever the chunk boundaries (every split of 300 random documents)", () => {
     const r = rng(7);
     for (let d = 0; d < 300; d++) {
@@ -142,7 +142,7 @@ describe("XML scanner, fed in chunks", () => {
 });
 
 describe("XML scanner, linear in the input (issue 11: a huge token cost quadratic time)", () => {
-  const { XmlScanner, MAX_XML_DEPTH } = require("../../dist/lib/vsphere/xml-scan");
+  const { XmlScanner, MAX_XML_DEPTH } = require("../../../dist/lib/vsphere/xml-scan");
   const CHUNK = 64 * 1024;
 
   /**

@@ -15,9 +15,9 @@
 const should = require('should');
 const { CloudEvent, HTTP } = require('cloudevents');
 const undici = require('undici');
-const ce = require('../../dist/lib/cloudevents');
-const { HttpSender } = require('../../dist/lib/http');
-const { startKnativePeer } = require('../support/knative-peer');
+const ce = require('../../../dist/lib/cloudevents');
+const { HttpSender } = require('../../../dist/lib/http');
+const { startKnativePeer } = require('../../support/knative-peer');
 
 function sdkReceive(rec) {
   // Node's req.headers (lower-case names) and the body as the SDK expects it (text or bytes)

@@ -4,9 +4,9 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const { execFileSync } = require("child_process");
-const catalog = require("../../dist/lib/vsphere/catalog");
+const catalog = require("../../../dist/lib/vsphere/catalog");
 
-const ROOT = path.join(__dirname, "..", "..");
+const ROOT = path.join(__dirname, "..", "..", "..");
 const GOVMOMI = "/usr/share/gocode/src/github.com/vmware/govmomi/vim25/types/types.go";
 
 describe("vSphere type catalog", () => {

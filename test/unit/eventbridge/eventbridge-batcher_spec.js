@@ -4,9 +4,9 @@
  * below the byte limit), flush interval, per-entry and whole-call retries, dead letters, close.
  */
 require("should");
-const { PutEventsBatcher } = require("../../dist/lib/eventbridge/batcher");
-const { entrySize } = require("../../dist/lib/eventbridge/entry");
-const { classifyCallError } = require("../../dist/lib/eventbridge/errors");
+const { PutEventsBatcher } = require("../../../dist/lib/eventbridge/batcher");
+const { entrySize } = require("../../../dist/lib/eventbridge/entry");
+const { classifyCallError } = require("../../../dist/lib/eventbridge/errors");
 
 const RETRY = { maxAttempts: 4, backoffDelayMs: 1, maxDelayMs: 5, jitter: 0, honorRetryAfter: false };
 

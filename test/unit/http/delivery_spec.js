@@ -4,7 +4,7 @@ const should = require('should');
 const http = require('node:http');
 const https = require('node:https');
 const net = require('node:net');
-const d = require('../../dist/lib/http');
+const d = require('../../../dist/lib/http');
 
 // Self-signed test certificate for 127.0.0.1 / localhost (P-256, valid until 2126).
 const CERT = `-----BEGIN CERTIFICATE-----

@@ -6,9 +6,9 @@
  */
 const should = require('should');
 const net = require('node:net');
-const ce = require('../../dist/lib/cloudevents');
-const d = require('../../dist/lib/http');
-const { startKnativePeer } = require('../support/knative-peer');
+const ce = require('../../../dist/lib/cloudevents');
+const d = require('../../../dist/lib/http');
+const { startKnativePeer } = require('../../support/knative-peer');
 
 const FAST = { backoffDelayMs: 20, maxDelayMs: 200, jitter: 0.2, maxAttempts: 6 };
 
@@ -73,7 +73,7 @@ describe('delivery: against the Knative peer', function () {
 
   for (const concurrency of [1, 4]) {
     it(`knative sink (concurrency ${concurrency}): an invalid event is a dead letter without a request, the others are delivered`, async function () {
-      const { KnativeSink, parseKnativeSettings } = require('../../dist/lib/sinks');
+      const { KnativeSink, parseKnativeSettings } = require('../../../dist/lib/sinks');
       const sink = new KnativeSink(parseKnativeSettings({ url: peer.url, concurrency, retries: 0 }, {}, '/test'));
       try {
         const results = await Promise.all([event(1), event(2, { source: '' }), event(3), { hello: 'wrapped' }].map((e) => sink.deliver(e)));

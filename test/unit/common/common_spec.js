@@ -1,7 +1,7 @@
 "use strict";
 const should = require("should");
-const { jsonTextTooDeep, valueTooDeep, MAX_JSON_DEPTH } = require("../../dist/lib/common/json-depth");
-const { Scrubber, REDACTED } = require("../../dist/lib/common/scrub");
+const { jsonTextTooDeep, valueTooDeep, MAX_JSON_DEPTH } = require("../../../dist/lib/common/json-depth");
+const { Scrubber, REDACTED } = require("../../../dist/lib/common/scrub");
 
 describe("common: JSON depth", () => {
   it("judges nesting from the text, ignoring brackets inside strings", () => {

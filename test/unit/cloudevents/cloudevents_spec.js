@@ -1,7 +1,7 @@
 'use strict';
 /* Unit tests of lib/cloudevents: model, validation, header encoding, HTTP binding. */
 const should = require('should');
-const ce = require('../../dist/lib/cloudevents');
+const ce = require('../../../dist/lib/cloudevents');
 
 function base(extra) {
   return Object.assign({ specversion: '1.0', id: 'e-1', source: 'https://vc.example.com/sdk', type: 'com.vmware.vsphere.VmPoweredOnEvent.v0' }, extra);

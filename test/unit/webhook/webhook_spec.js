@@ -17,7 +17,7 @@ const {
   requestPathKey,
   WebhookReceiver,
   WebhookRegistry,
-} = require('../../dist/lib/webhook');
+} = require('../../../dist/lib/webhook');
 
 const CE_HEADERS = { 'ce-specversion': '1.0', 'ce-id': 'id-1', 'ce-source': '/src', 'ce-type': 't.one' };
 
@@ -114,7 +114,7 @@ describe('lib/webhook settings', () => {
       should.throws(() => normalizePath(bad), `${JSON.stringify(bad)} should be refused`);
     }
     should.throws(() => normalizePath('/' + 'a'.repeat(1100)));
-    const { collidesWithEditor } = require('../../dist/lib/webhook');
+    const { collidesWithEditor } = require('../../../dist/lib/webhook');
     collidesWithEditor('/flows').should.be.true();
     collidesWithEditor('/inject/abc').should.be.true();
     collidesWithEditor('/events').should.be.false();
@@ -153,7 +153,7 @@ describe('lib/webhook settings', () => {
   });
 
   it('parses where an endpoint listens: no port = Node-RED\'s server, a port of its own, a bind address', () => {
-    const { parseListenerSettings } = require('../../dist/lib/webhook');
+    const { parseListenerSettings } = require('../../../dist/lib/webhook');
     parseListenerSettings({}).should.eql({});
     parseListenerSettings({ port: '', host: '' }).should.eql({});
     parseListenerSettings({ port: ' 8080 ' }).should.eql({ port: 8080 });
@@ -674,8 +674,8 @@ describe('lib/webhook receiver: hostile bodies, throwing flows and batches (issu
 
 describe('lib/webhook ListenerPool: cloudevent-in on a port of its own (issue 16)', function () {
   this.timeout(20000);
-  const { ListenerPool, ListenError, TlsMismatchError, PathInUseError: PathInUse } = require('../../dist/lib/webhook');
-  const { selfSignedCert } = require('../support/horizon-peer');
+  const { ListenerPool, ListenError, TlsMismatchError, PathInUseError: PathInUse } = require('../../../dist/lib/webhook');
+  const { selfSignedCert } = require('../../support/horizon-peer');
   const https = require('node:https');
   let pool;
   afterEach(async () => {

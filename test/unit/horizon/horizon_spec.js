@@ -18,8 +18,8 @@ const {
   parseHorizonSettings,
   readHorizonCheckpoint,
   betweenFilter,
-} = require('../../dist/lib/horizon');
-const { startHorizonPeer } = require('../support/horizon-peer');
+} = require('../../../dist/lib/horizon');
+const { startHorizonPeer } = require('../../support/horizon-peer');
 
 const quiet = { info() {}, warn() {} };
 

@@ -1,16 +1,16 @@
 "use strict";
 const should = require("should");
-const { normaliseSdkUrl } = require("../../dist/lib/vsphere/address");
-const { timeKey, goUtcTime, minusSeconds, parseVimTime } = require("../../dist/lib/vsphere/vim-time");
-const { parseSettings, parseEventTypes } = require("../../dist/lib/vsphere/settings");
-const { readCheckpoint } = require("../../dist/lib/vsphere/checkpoint");
-const { uuidV5, vsphereCloudEvent: toCloudEvent } = require("../../dist/lib/vsphere/cloudevent");
-const { toVimEvent, eventClassOf } = require("../../dist/lib/vsphere/event");
-const { parseXml } = require("../../dist/lib/vsphere/xml");
-const { XmlScanner } = require("../../dist/lib/vsphere/xml-scan");
-const { parseFault } = require("../../dist/lib/vsphere/transport");
-const { Backoff } = require("../../dist/lib/common/backoff");
-const { Checkpointer, MemoryCheckpointStore } = require("../../dist/lib/source/checkpointer");
+const { normaliseSdkUrl } = require("../../../dist/lib/vsphere/address");
+const { timeKey, goUtcTime, minusSeconds, parseVimTime } = require("../../../dist/lib/vsphere/vim-time");
+const { parseSettings, parseEventTypes } = require("../../../dist/lib/vsphere/settings");
+const { readCheckpoint } = require("../../../dist/lib/vsphere/checkpoint");
+const { uuidV5, vsphereCloudEvent: toCloudEvent } = require("../../../dist/lib/vsphere/cloudevent");
+const { toVimEvent, eventClassOf } = require("../../../dist/lib/vsphere/event");
+const { parseXml } = require("../../../dist/lib/vsphere/xml");
+const { XmlScanner } = require("../../../dist/lib/vsphere/xml-scan");
+const { parseFault } = require("../../../dist/lib/vsphere/transport");
+const { Backoff } = require("../../../dist/lib/common/backoff");
+const { Checkpointer, MemoryCheckpointStore } = require("../../../dist/lib/source/checkpointer");
 
 describe("vCenter address", () => {
   it("normalises like govmomi's soap.ParseURL", () => {

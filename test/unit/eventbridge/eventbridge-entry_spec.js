@@ -4,11 +4,11 @@
  * parsing and the node's settings.
  */
 require("should");
-const { buildEntry, entrySize, eventEnvelope, envelopeTime, eventTime, EntryError, MAX_BATCH_BYTES } = require("../../dist/lib/eventbridge/entry");
-const { parseBus, parseRule, accountOf } = require("../../dist/lib/eventbridge/arn");
-const { parseEventBridgeSettings } = require("../../dist/lib/sinks");
-const { compilePattern } = require("../../dist/lib/pattern");
-const peer = require("../support/eventbridge-peer");
+const { buildEntry, entrySize, eventEnvelope, envelopeTime, eventTime, EntryError, MAX_BATCH_BYTES } = require("../../../dist/lib/eventbridge/entry");
+const { parseBus, parseRule, accountOf } = require("../../../dist/lib/eventbridge/arn");
+const { parseEventBridgeSettings } = require("../../../dist/lib/sinks");
+const { compilePattern } = require("../../../dist/lib/pattern");
+const peer = require("../../support/eventbridge-peer");
 
 const ce = (extra = {}) => ({
   specversion: "1.0",
@@ -197,7 +197,7 @@ describe("eventbridge-out settings", () => {
 
 describe("examples/vcenter-to-eventbridge.json", () => {
   it("is an export array without credentials whose eventbridge-out settings are valid", () => {
-    const flow = require("../../examples/vcenter-to-eventbridge.json");
+    const flow = require("../../../examples/vcenter-to-eventbridge.json");
     flow.should.be.an.Array();
     flow.forEach((n) => (n.credentials === undefined).should.be.true(`${n.type} ${n.id} has credentials`));
     const eb = flow.find((n) => n.type === "eventbridge-out");
