@@ -39,6 +39,19 @@ const REPLAYED: unique symbol = Symbol("replayed");
 type Slot<Item> = Item | typeof REPLAYED;
 
 const STATUS_INTERVAL_MS = 500;
+/** a checkpoint load that takes longer is treated as failed (a store that hangs must not hold a stream) */
+const LOAD_DEADLINE_MS = 30_000;
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(what)), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 /**
  * One term of reading: from loading the checkpoint to the stop (or, with a lease, to losing it).
@@ -131,8 +144,20 @@ export class SourceRunner<Item, Checkpoint> {
       const term = this.newTerm();
       this.term = term;
       const lost = lease?.lost();
-      const checkpoint = await term.checkpointer.load();
-      if (this.stopping || term.over) return;
+      let checkpoint: Checkpoint | undefined;
+      try {
+        checkpoint = await withDeadline(term.checkpointer.load(), LOAD_DEADLINE_MS, "loading the checkpoint took too long");
+      } catch (err) {
+        if (lease === undefined) throw err;
+        // the store is in trouble: try again (the lease ends by itself if Redis is gone)
+        this.opts.log?.(`could not load the checkpoint (${err instanceof Error ? err.message : String(err)}); trying again`);
+        await this.dropTerm(term, "the checkpoint could not be loaded");
+        await new Promise((r) => setTimeout(r, 1000).unref());
+        continue;
+      }
+      if (this.stopping) return;
+      if (term.over) continue;
+      if (lease !== undefined) this.opts.log?.(checkpoint === undefined ? "no checkpoint yet: reading from now" : "reading from the stored checkpoint");
       const t = start(checkpoint);
       term.reader = t.reader;
       term.pass = t.pass;

@@ -230,9 +230,17 @@ for (const listener of LISTENERS) {
       const rss0 = rssOf(nr.child.pid);
       const endless = await Promise.all(Array.from({ length: 4 }, () => endlessBody(port, '/hp/sent/2', 64 * 1024 * 1024)));
       for (const e of endless) {
-        e.status.should.equal(413, JSON.stringify(e));
+        // 413, and the connection is cut right after the limit. A client still writing when the
+        // server closes may get the TCP reset before it has read the answer (the kernel drops
+        // unread data on a reset; more likely on a busy machine): then it must have been cut
+        // off within a few windows of the 1 MB limit, never after the server read on.
+        if (e.status !== 413) {
+          e.status.should.equal(0, JSON.stringify(e));
+          e.sent.should.be.belowOrEqual(4 * 1024 * 1024, `cut off near the limit: ${JSON.stringify(e)}`);
+        }
         e.sent.should.be.below(64 * 1024 * 1024, 'the server stopped reading long before the client stopped writing');
       }
+      endless.some((e) => e.status === 413).should.be.true(`at least one client read the 413: ${JSON.stringify(endless)}`);
       const drips = await Promise.all([slowDrip(port, '/hp/sent/1', 200), slowDrip(port, '/hp/acknowledged/2', 200)]);
       for (const d of drips) {
         d.status.should.equal(408);
