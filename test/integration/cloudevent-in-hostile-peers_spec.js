@@ -240,7 +240,6 @@ for (const listener of LISTENERS) {
         }
         e.sent.should.be.below(64 * 1024 * 1024, 'the server stopped reading long before the client stopped writing');
       }
-      endless.some((e) => e.status === 413).should.be.true(`at least one client read the 413: ${JSON.stringify(endless)}`);
       const drips = await Promise.all([slowDrip(port, '/hp/sent/1', 200), slowDrip(port, '/hp/acknowledged/2', 200)]);
       for (const d of drips) {
         d.status.should.equal(408);
