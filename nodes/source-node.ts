@@ -13,6 +13,7 @@ import type { SourceStatus } from "../lib/source/status";
 import { ackSource } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
+import { nodeSourceMetrics } from "./metrics-api";
 import { fail, message } from "./node-errors";
 
 const CHECKPOINT_KEY = "checkpoint";
@@ -38,6 +39,8 @@ export interface SourceNodeSpec<Item, Checkpoint> {
   adjust?(status: SourceStatus): SourceStatus;
   /** report failures (error/reconnecting statuses) as catchable errors once per distinct reason */
   reportFailures?: (reason: string) => string;
+  /** where the node reads from (the metrics' `source` label): a URL without credentials */
+  source: string;
   /** close deadline, ms */
   closeMs: number;
   /** after the runner stopped: release the protocol's resources (`removed`: the node is deleted, not redeployed) */
@@ -89,6 +92,7 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
     return undefined;
   }
 
+  const metrics = nodeSourceMetrics(RED, node, spec.source);
   let pass: ((item: Item) => () => Checkpoint) | undefined;
   let runner: SourceRunner<Item, Checkpoint>;
   let output: SourceOutput;
@@ -107,8 +111,10 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
       onSaveError: (err) => node.warn(RED._(`${type}.warnings.checkpoint-save`, { reason: message(err) })),
       filter: compiled.filter,
       itemTime: spec.itemTime,
+      observer: metrics,
     });
   } catch (err) {
+    metrics?.release();
     fail(node, RED._(`${type}.errors.invalid-settings`, { reason: message(err) }));
     return undefined;
   }
@@ -136,6 +142,8 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
   });
 
   guardedClose(node, spec.closeMs, async (removed) => {
+    // the node's series go now (a redeployed node starts counting from 0)
+    metrics?.release();
     await runner.stop();
     await spec.release?.(removed);
     node.status({});
