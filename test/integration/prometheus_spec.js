@@ -212,9 +212,9 @@ describe("Prometheus scrapes vmware-events/metrics from a real Node-RED (issue 1
         },
         {
           id: "ce", type: "cloudevent-in", z: "t2", name: "hook", path: hookPath, delivery: "acknowledged", responseTimeout: 30, maxInFlight: 1000,
-          maxBodySize: "1mb", readTimeout: 30, allowedOrigins: "", wires: [["topic"]],
+          maxBodySize: "1mb", readTimeout: 30, allowedOrigins: "", wires: [["settopic"]],
         },
-        { id: "topic", type: "function", z: "t2", name: "topic", func: "msg.topic = 'metrics-test'; return msg;", outputs: 1, wires: [["f1"]] },
+        { id: "settopic", type: "function", z: "t2", name: "set topic", func: "msg.topic = 'metrics-test'; return msg;", outputs: 1, wires: [["f1"]] },
         {
           id: "f1", type: "openfaas-out", z: "t2", name: "faas", gateway: faas.url, async: false, callbackUrl: "", insecureSSL: false,
           timeout: 5, retries: 1, backoffDelay: 0.01, concurrency: 1, refreshInterval: 1, ceType: "", ceSource: "",
@@ -222,6 +222,9 @@ describe("Prometheus scrapes vmware-events/metrics from a real Node-RED (issue 1
         },
       ]);
       await until(async () => (await nr.stats()).nodes.in2?.state === "connected", 60000, "in2 connected");
+      // openfaas-out has discovered the subscribed function
+      await until(() => faas.systemRequests.some((r) => r.path.includes("functions") && r.status === 200), 30000, "openfaas-out's function discovery");
+      await sleep(500);
       // one event is refused for good (400: not retried) -> dead letter
       knative.script([{ status: 400 }]);
       const N = 40;
