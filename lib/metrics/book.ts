@@ -5,6 +5,24 @@
  */
 import { RateRing } from "./rates";
 
+/** seconds; a delivery is one HTTP exchange or several with retries in between */
+export const DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+/** A histogram's counts per bucket (not cumulative; the last slot is +Inf), sum and count. */
+export class DurationCounts {
+  readonly buckets = new Float64Array(DURATION_BUCKETS.length + 1);
+  sum = 0;
+  count = 0;
+  observe(seconds: number): void {
+    const v = Number.isFinite(seconds) && seconds >= 0 ? seconds : 0;
+    let i = 0;
+    while (i < DURATION_BUCKETS.length && v > (DURATION_BUCKETS[i] as number)) i++;
+    this.buckets[i]++;
+    this.sum += v;
+    this.count++;
+  }
+}
+
 export type NodeKind = "source" | "sink" | "webhook";
 export type ResponseClass = "2xx" | "4xx" | "5xx" | "error";
 export const RESPONSE_CLASSES: readonly ResponseClass[] = ["2xx", "4xx", "5xx", "error"];
@@ -96,6 +114,7 @@ export class SinkBook extends BookBase {
   readonly attempts: Record<ResponseClass, number> = { "2xx": 0, "4xx": 0, "5xx": 0, error: 0 };
   readonly retries: Record<ResponseClass, number> = { "2xx": 0, "4xx": 0, "5xx": 0, error: 0 };
   inFlight = 0;
+  readonly durations = { delivered: new DurationCounts(), dead_letter: new DurationCounts() };
   /** "failing" after a dead letter, "ok" again after the next delivery */
   state: "ok" | "failing" = "ok";
 

@@ -30,27 +30,19 @@ export function responseClass(status: number | undefined): ResponseClass {
   return "2xx";
 }
 
-function finite(n: number): number {
-  return Number.isFinite(n) && n >= 0 ? n : 0;
-}
-
 export function sinkMetrics(labels: NodeLabels & { target: string }, hub: MetricsHub = defaultHub()): SinkMetrics {
   const book = new SinkBook(labels, labels.target);
   hub.add(book);
-  const histogram = hub.prom.duration;
-  const delivered = { ...book.series, outcome: "delivered" };
-  const dead = { ...book.series, outcome: "dead_letter" };
-  let released = false;
   return {
     delivered(durationSeconds) {
       book.delivered++;
       book.state = "ok";
-      if (!released) histogram.observe(delivered, finite(durationSeconds));
+      book.durations.delivered.observe(durationSeconds);
     },
     deadLetter(durationSeconds) {
       book.deadLetters++;
       book.state = "failing";
-      if (!released) histogram.observe(dead, finite(durationSeconds));
+      book.durations.dead_letter.observe(durationSeconds);
     },
     attempt(c) {
       if (c in book.attempts) book.attempts[c]++;
@@ -65,11 +57,7 @@ export function sinkMetrics(labels: NodeLabels & { target: string }, hub: Metric
       book.setError(reason, hub.now());
     },
     release() {
-      if (released) return;
-      released = true;
       hub.remove(book);
-      histogram.remove(delivered);
-      histogram.remove(dead);
     },
   };
 }

@@ -97,7 +97,12 @@ describe("lib/metrics", function () {
     assert.equal(value(t, "vmware_events_sink_in_flight", L), 4);
     assert.equal(value(t, "vmware_events_sink_delivery_duration_seconds_count", { ...L, outcome: "delivered" }), 10);
     assert.equal(value(t, "vmware_events_sink_delivery_duration_seconds_bucket", { ...L, outcome: "delivered", le: "0.025" }), 10);
+    assert.equal(value(t, "vmware_events_sink_delivery_duration_seconds_bucket", { ...L, outcome: "delivered", le: "0.01" }), 0);
+    assert.equal(value(t, "vmware_events_sink_delivery_duration_seconds_bucket", { ...L, outcome: "delivered", le: "+Inf" }), 10);
+    assert.equal(value(t, "vmware_events_sink_delivery_duration_seconds_bucket", { ...L, outcome: "dead_letter", le: "2.5" }), 0);
+    assert.equal(value(t, "vmware_events_sink_delivery_duration_seconds_bucket", { ...L, outcome: "dead_letter", le: "5" }), 1);
     assert.equal(value(t, "vmware_events_sink_delivery_duration_seconds_sum", { ...L, outcome: "dead_letter" }), 3);
+    assert.match(t, /# TYPE vmware_events_sink_delivery_duration_seconds histogram/);
     ["2xx", "4xx", "5xx", "error"].should.eql([responseClass(204), responseClass(404), responseClass(500), responseClass(0)]);
     const st = hub.stats().nodes.k1;
     st.counters.should.eql({ delivered: 10, deadLetters: 1, attempts: 3, retries: 1 });
