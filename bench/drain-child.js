@@ -7,7 +7,7 @@
  * With a sink URL the flow is just vcenter-in -> knative-out (binary), and the count is taken
  * where the events arrive, at the Knative peer in the parent: the child then runs under fork(),
  * sends {startedAt} (wall clock, ms) when it deploys, and on {stop} answers {maxRssMB} and exits.
- * Env: SINK_CONCURRENCY (knative-out's concurrency, default 1), MAX_IN_FLIGHT (vcenter-in's
+ * Env: METRICS=off turns the package's metrics off; SINK_CONCURRENCY (knative-out's concurrency, default 1), MAX_IN_FLIGHT (vcenter-in's
  * in-flight window, default the node's own, 1,000).
  */
 const fs = require("fs");
@@ -48,6 +48,8 @@ async function main() {
       },
     },
     editorTheme: { tours: false, palette: { catalogues: [] } }, diagnostics: { enabled: false }, telemetry: { enabled: false },
+    // METRICS=off: the package's metrics turned off (settings.js vmwareEvents.metrics)
+    ...(process.env.METRICS === "off" ? { vmwareEvents: { metrics: false } } : {}),
   });
   app.use("/", RED.httpAdmin);
   await new Promise((r) => server.listen(0, "127.0.0.1", r));

@@ -7,7 +7,9 @@
  * rates and the ratio (target >= 0.5x the Go poller), for ordered delivery (concurrency 1) and
  * concurrency 8 (also with vcenter-in's in-flight window at 100), and, as the ceiling of ordered delivery, a bare undici loop posting the same
  * number of pre-encoded events one at a time to the same peer.
- * Usage: node bench/e2e-knative.js [events] [rounds]
+ * Usage: node bench/e2e-knative.js [events] [rounds] [metrics]
+ * With `metrics` as third argument: only concurrency 8, with the package's metrics on and off
+ * (settings.js vmwareEvents.metrics), alternating, in the same command (issue 12: cost <= 3 %).
  */
 const path = require("path");
 const { execFile, fork } = require("child_process");
@@ -21,12 +23,12 @@ const ROUNDS = Number(process.argv[3] || 1);
  * One drain: the rate is N over the time from the child's deploy to the peer's N-th accepted
  * event (the peer counts; nothing but vcenter-in and knative-out runs in Node-RED).
  */
-function run(sim, beginTime, peer, concurrency, maxInFlight) {
+function run(sim, beginTime, peer, concurrency, maxInFlight, metrics = "on") {
   return new Promise((resolve, reject) => {
     const child = fork(
       path.join(__dirname, "drain-child.js"),
       [sim.address, sim.username, sim.password, String(N), beginTime, "acknowledged", peer.url],
-      { env: { ...process.env, SINK_CONCURRENCY: String(concurrency), ...(maxInFlight ? { MAX_IN_FLIGHT: String(maxInFlight) } : {}) }, stdio: ["ignore", "ignore", "inherit", "ipc"] },
+      { env: { ...process.env, METRICS: metrics, SINK_CONCURRENCY: String(concurrency), ...(maxInFlight ? { MAX_IN_FLIGHT: String(maxInFlight) } : {}) }, stdio: ["ignore", "ignore", "inherit", "ipc"] },
     );
     const timer = setTimeout(() => child.kill("SIGKILL"), 900000);
     let startedAt;
@@ -65,6 +67,7 @@ async function main() {
   const peer = await startKnativePeer({ record: false, validate: false });
   try {
     const res = await sim.postEvents({ count: N, mode: "mixed" });
+    if (process.argv[4] === "metrics") return await metricsOnOff(sim, res.first.createdTime, peer);
     const go = [];
     const ordered = [];
     const parallel = [];
@@ -103,6 +106,33 @@ async function main() {
     await peer.close();
     await sim.stop();
   }
+}
+
+/** concurrency 8, metrics on and off alternating (the order flips each round) */
+async function metricsOnOff(sim, beginTime, peer) {
+  const runs = { on: [], off: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const m of i % 2 === 0 ? ["on", "off"] : ["off", "on"]) {
+      peer.reset();
+      runs[m].push(await run(sim, beginTime, peer, 8, undefined, m));
+      if (peer.acceptedCount < N) throw new Error(`the peer accepted ${peer.acceptedCount} of ${N}`);
+    }
+  }
+  const best = (xs) => Math.max(...xs.map((x) => x.rate));
+  const median = (xs) => {
+    const s = xs.map((x) => x.rate).sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  };
+  console.log(JSON.stringify({
+    bench: "e2e-knative metrics on/off",
+    events: N,
+    concurrency: 8,
+    metricsOn: { best: Math.round(best(runs.on)), median: Math.round(median(runs.on)), runs: runs.on.map((x) => Math.round(x.rate)) },
+    metricsOff: { best: Math.round(best(runs.off)), median: Math.round(median(runs.off)), runs: runs.off.map((x) => Math.round(x.rate)) },
+    costPercentBest: Number((100 * (1 - best(runs.on) / best(runs.off))).toFixed(1)),
+    costPercentMedian: Number((100 * (1 - median(runs.on) / median(runs.off))).toFixed(1)),
+    node: process.version,
+  }, null, 2));
 }
 
 main().catch((err) => {

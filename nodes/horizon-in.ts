@@ -68,6 +68,7 @@ export = function (RED: NodeAPI): void {
     runSource<PassedAuditEvent, HorizonCheckpoint>(RED, node, {
       type: "horizon-in",
       settings,
+      source,
       readCheckpoint: (value) => {
         const { position, problem } = readHorizonCheckpoint(value, source);
         return { checkpoint: position === undefined ? undefined : checkpointOf(position, source), problem };

@@ -16,6 +16,7 @@ import { RedisSourceLease } from "../lib/redis/source-lease";
 import { ackSource, ackTracker } from "./ack-hooks";
 import { guardedClose } from "./close";
 import { contextStoreIsPersistent, nodeContextStore } from "./context-store";
+import { nodeSourceMetrics } from "./metrics-api";
 import { fail, message } from "./node-errors";
 
 const CHECKPOINT_KEY = "checkpoint";
@@ -41,6 +42,8 @@ export interface SourceNodeSpec<Item, Checkpoint> {
   adjust?: (status: SourceStatus) => SourceStatus;
   /** report failures (error/reconnecting statuses) as catchable errors once per distinct reason */
   reportFailures?: (reason: string) => string;
+  /** where the node reads from (the metrics' `source` label): a URL without credentials */
+  source: string;
   /** close deadline, ms */
   closeMs: number;
   /** after the runner stopped: release the protocol's resources (`removed`: the node is deleted, not redeployed) */
@@ -110,6 +113,7 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
     return undefined;
   }
 
+  const metrics = nodeSourceMetrics(RED, node, spec.source);
   let runner: SourceRunner<Item, Checkpoint>;
   try {
     installAckHooksIfNeeded(RED, settings.delivery);
@@ -127,8 +131,10 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
       filter: compiled.filter,
       itemTime: spec.itemTime,
       log: (m) => node.log(m),
+      observer: metrics,
     });
   } catch (err) {
+    metrics?.release();
     fail(node, RED._(`${type}.errors.invalid-settings`, { reason: message(err) }));
     return undefined;
   }
@@ -150,6 +156,8 @@ export function runSource<Item, Checkpoint>(RED: NodeAPI, node: Node, spec: Sour
   });
 
   guardedClose(node, spec.closeMs, async (removed) => {
+    // the node's series go now (a redeployed node starts counting from 0)
+    metrics?.release();
     await runner.stop();
     await spec.release?.(removed);
     node.status({});

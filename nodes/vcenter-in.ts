@@ -67,6 +67,7 @@ export = function (RED: NodeAPI): void {
     const runner = runSource<PassedEvent, VsphereCheckpoint>(RED, node, {
       type: "vcenter-in",
       settings,
+      source: conn.sdkUrl,
       readCheckpoint,
       tracker: (cp) => {
         const committed = new PositionTracker(cp);
