@@ -40,6 +40,7 @@ import type { AckSource } from "../lib/source/ack-tracker";
 import { compileFilter } from "../lib/source/filter";
 import { registerAdminApi } from "./admin-api";
 import { ackSource } from "./ack-hooks";
+import { nodeWebhookMetrics } from "./metrics-api";
 import { guardedClose } from "./close";
 import { fail, message } from "./node-errors";
 
@@ -197,7 +198,10 @@ export = function (RED: NodeAPI): void {
         }, STATUS_INTERVAL_MS);
       }
     };
+    const metrics = nodeWebhookMetrics(RED, node, settings.path);
     const onResult = (r: RequestResult): void => {
+      metrics.request(r.status);
+      if (r.status >= 500) metrics.error(`${r.status} ${r.reason ?? ""}`);
       if (r.status < 300) accepted += r.events;
       else if (r.status !== 503 && r.status !== 504 && r.status !== 500) rejected++;
       if (r.status >= 400) node.debug(`${r.remoteAddress}: ${r.status} ${r.reason ?? ""}`);
@@ -220,6 +224,8 @@ export = function (RED: NodeAPI): void {
             const p = inFlight.get(s);
             if (p === undefined) return;
             inFlight.delete(s);
+            metrics.committed(NaN);
+            metrics.inFlight(inFlight.size);
             p.remaining--;
             if (p.remaining === 0) p.resolve(p.failure === undefined ? { ok: true } : { ok: false, reason: p.failure });
           },
@@ -280,9 +286,13 @@ export = function (RED: NodeAPI): void {
           events.forEach((ev, i) => {
             if (filter === undefined || filter.matches(ev)) kept.push([ev, first + i]);
           });
+          for (const [ev] of kept) metrics.sent(typeof ev.time === "string" ? Date.parse(ev.time) : NaN);
           if (acks === undefined) {
             // a throw (e.g. while Node-RED clones for a second wire) is answered 500 by the receiver
-            for (const [ev, index] of kept) node.send(messageFor(ev, info, index, total));
+            for (const [ev, index] of kept) {
+              node.send(messageFor(ev, info, index, total));
+              metrics.committed(NaN);
+            }
             return undefined;
           }
           if (kept.length === 0) return Promise.resolve<FlowOutcome>({ ok: true });

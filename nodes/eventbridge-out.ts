@@ -13,6 +13,7 @@ export = function (RED: NodeAPI): void {
   registerSinkNode<EventBridgeOutConfig, EventBridgeCredentials>(RED, {
     type: "eventbridge-out",
     credentials: { accessKeyId: { type: "text" }, secretAccessKey: { type: "password" }, sessionToken: { type: "password" } },
+    target: (config) => String(config.eventBus ?? "default"),
     open: (node, config, control) => {
       const settings = parseEventBridgeSettings(config, node.credentials, `/node-red/eventbridge-out/${node.id}`);
       const rule = settings.rule?.name ?? "";
@@ -28,7 +29,10 @@ export = function (RED: NodeAPI): void {
         }
         if (state.state !== "closed") control.refreshNow();
       };
-      const sink = new EventBridgeSink(settings, { refreshIntervalMs: settings.ruleRefreshMs, onRetry: () => control.refresh(), onRuleChange });
+      const sink = new EventBridgeSink(settings, { refreshIntervalMs: settings.ruleRefreshMs, onRetry: () => {
+        control.attemptFailed(undefined, true);
+        control.refresh();
+      }, onRuleChange });
       return {
         deliver: (msg, onResult) => oneTarget(sink.deliver(msg.payload, msg.topic), onResult),
         status: () => eventBridgeStatusView(sink.counters, settings.rule, sink.ruleState),

@@ -11,9 +11,13 @@ export = function (RED: NodeAPI): void {
   registerSinkNode<KnativeConfig, KnativeCredentials>(RED, {
     type: "knative-out",
     credentials: { username: { type: "text" }, password: { type: "password" }, token: { type: "password" } },
+    target: (config) => String(config.url ?? ""),
     open: (node, config, control) => {
       const sink = new KnativeSink(parseKnativeSettings(config, node.credentials, `/node-red/knative-out/${node.id}`), {
-        onAttemptFailed: () => control.refresh(),
+        onAttemptFailed: (f) => {
+          control.attemptFailed(f.statusCode, f.nextDelayMs !== undefined);
+          control.refresh();
+        },
       });
       return {
         deliver: (msg, onResult) => oneTarget(sink.deliver(msg.payload), onResult),

@@ -72,14 +72,14 @@ function labelsOf(node: Node): NodeLabels {
 
 /** A source node's observer for the runner, or undefined when metrics are off. The caller releases it on close. */
 export function nodeSourceMetrics(RED: NodeAPI, node: Node, source: string): SourceMetrics | undefined {
-  registerMetricsApi(RED as unknown as AdminApiHost);
+  registerMetricsApi(RED);
   if (!metricsEnabled(RED.settings)) return undefined;
   return sourceMetrics({ ...labelsOf(node), source });
 }
 
 /** A sink node's metrics (released when the node closes); no-ops when metrics are off. */
 export function nodeSinkMetrics(RED: NodeAPI, node: Node, target: string): SinkMetrics {
-  registerMetricsApi(RED as unknown as AdminApiHost);
+  registerMetricsApi(RED);
   if (!metricsEnabled(RED.settings)) return NO_SINK_METRICS;
   const m = sinkMetrics({ ...labelsOf(node), target });
   node.on("close", () => m.release());
@@ -88,7 +88,7 @@ export function nodeSinkMetrics(RED: NodeAPI, node: Node, target: string): SinkM
 
 /** cloudevent-in's metrics (released when the node closes); no-ops when metrics are off. */
 export function nodeWebhookMetrics(RED: NodeAPI, node: Node, path: string): WebhookMetrics {
-  registerMetricsApi(RED as unknown as AdminApiHost);
+  registerMetricsApi(RED);
   if (!metricsEnabled(RED.settings)) return NO_WEBHOOK_METRICS;
   const m = webhookMetrics({ ...labelsOf(node), source: path });
   node.on("close", () => m.release());

@@ -19,6 +19,7 @@ export = function (RED: NodeAPI): void {
     type: "openfaas-out",
     copyPerTarget: true,
     credentials: { username: { type: "text" }, password: { type: "password" } },
+    target: (config) => String(config.gateway ?? ""),
     open: (node, config, control) => {
       const settings = parseOpenFaasSettings(config, node.credentials, `/node-red/openfaas-out/${node.id}`);
       let discovery: DiscoveryState = { state: "pending" };
@@ -43,7 +44,10 @@ export = function (RED: NodeAPI): void {
             if (fn.topics.length > 0) node.log(RED._("openfaas-out.log.removed", { function: fn.qualifiedName }));
           }
         },
-        onAttemptFailed: () => control.refresh(),
+        onAttemptFailed: (f) => {
+          control.attemptFailed(f.statusCode, f.nextDelayMs !== undefined);
+          control.refresh();
+        },
       });
       return {
         deliver: (msg, onResult) => sink.deliver(topicOf(msg.topic, msg.payload), msg.payload, onResult),

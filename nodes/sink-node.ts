@@ -12,7 +12,9 @@
  */
 import type { Node, NodeAPI, NodeCredentials, NodeDef, NodeMessage } from "node-red";
 import { completion, configFailure, type DeadLetter, type DeliverySummary, resultOutput, statusParts, type StatusView, type TargetResult, Throttle } from "../lib/sinks";
+import { responseClass } from "../lib/metrics/sink";
 import { guardedClose } from "./close";
+import { nodeSinkMetrics } from "./metrics-api";
 import { message } from "./node-errors";
 
 export type DoneFn = (err?: Error) => void;
@@ -38,6 +40,8 @@ export interface SinkControl {
   refresh(): void;
   /** a status update now (state changes that must not wait) */
   refreshNow(): void;
+  /** an attempt failed (metrics: attempts and retries by answer class); `retrying`: another attempt follows */
+  attemptFailed(statusCode: number | undefined, retrying: boolean): void;
 }
 
 export interface SinkNodeSpec {
@@ -47,6 +51,8 @@ export interface SinkNodeSpec {
   copyPerTarget?: boolean;
   /** read the settings and build the sink; a throw is a configuration error */
   open(control: SinkControl): SinkPort;
+  /** where the sink delivers (the metrics' `target` label; never credentials) */
+  target: string;
 }
 
 const STATUS_INTERVAL_MS = 500;
@@ -108,9 +114,19 @@ export function runSinkNode(RED: NodeAPI, node: Node, wires: unknown, spec: Sink
     node.status({ fill: v.fill, shape: v.shape, text: statusParts(v).map((p) => RED._(`${t}.${p.key}`, p.params)).join(" · ") });
   };
   const throttle = new Throttle(STATUS_INTERVAL_MS, show);
+  const metrics = nodeSinkMetrics(RED, node, spec.target);
+  let inFlight = 0;
 
   try {
-    port = spec.open({ refresh: () => throttle.request(), refreshNow: () => throttle.now() });
+    port = spec.open({
+      refresh: () => throttle.request(),
+      refreshNow: () => throttle.now(),
+      attemptFailed: (statusCode, retrying) => {
+        const c = responseClass(statusCode);
+        metrics.attempt(c);
+        if (retrying) metrics.retry(c);
+      },
+    });
   } catch (err) {
     configError = message(err);
     node.error(RED._(`${t}.errors.config`, { reason: configError }), {});
@@ -129,6 +145,15 @@ export function runSinkNode(RED: NodeAPI, node: Node, wires: unknown, spec: Sink
     const onResult = (r: TargetResult): void => {
       try {
         throttle.request();
+        const res = r.result;
+        if (res.outcome === "delivered") {
+          metrics.attempt(responseClass(res.statusCode));
+          metrics.delivered(res.durationMs / 1000);
+        } else if (res.outcome === "dead-letter") {
+          // its failed attempts were counted as they failed (attemptFailed)
+          metrics.deadLetter(res.durationMs / 1000);
+          metrics.error(res.reason);
+        }
         const shaped = resultOutput(r);
         if (shaped === undefined) return;
         const out = spec.copyPerTarget ? RED.util.cloneMessage<SinkMessage>(msg) : msg;
@@ -157,6 +182,8 @@ export function runSinkNode(RED: NodeAPI, node: Node, wires: unknown, spec: Sink
         work = Promise.reject(asError(err));
       }
     }
+    metrics.inFlight(++inFlight);
+    work = work.finally(() => metrics.inFlight(--inFlight));
     completeWhen(
       work,
       (summary) => {
@@ -187,6 +214,8 @@ export interface SinkNodeType<C, Cr extends object> {
   credentials: NodeCredentials<Cr>;
   /** read the settings and build the sink; a throw is a configuration error */
   open(node: Node<Cr>, config: SinkNodeDef<C>, control: SinkControl): SinkPort;
+  /** where the sink delivers, for the metrics' `target` label (never credentials) */
+  target(config: SinkNodeDef<C>): string;
 }
 
 /** Register a sink node type whose nodes run through `runSinkNode`. */
@@ -198,6 +227,7 @@ export function registerSinkNode<C, Cr extends object>(RED: NodeAPI, t: SinkNode
       type: t.type,
       ...(t.copyPerTarget !== undefined ? { copyPerTarget: t.copyPerTarget } : {}),
       open: (control) => t.open(node, config, control),
+      target: t.target(config),
     });
   }
   RED.nodes.registerType<Node<Cr>, SinkNodeDef<C>, object, Cr>(t.type, SinkNode, { credentials: t.credentials });

@@ -16,7 +16,7 @@ export class DurationCounts {
   observe(seconds: number): void {
     const v = Number.isFinite(seconds) && seconds >= 0 ? seconds : 0;
     let i = 0;
-    while (i < DURATION_BUCKETS.length && v > (DURATION_BUCKETS[i] as number)) i++;
+    while (i < DURATION_BUCKETS.length && v > (DURATION_BUCKETS[i])) i++;
     this.buckets[i]++;
     this.sum += v;
     this.count++;

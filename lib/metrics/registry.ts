@@ -144,8 +144,8 @@ function durationHistogram(sinks: () => SinkBook[]): { name: string; help: strin
           const labels = { ...b.series, outcome };
           let acc = 0;
           for (let i = 0; i < les.length; i++) {
-            acc += d.buckets[i] as number;
-            values.push({ labels: { ...labels, le: les[i] as string }, value: acc, metricName: `${name}_bucket` });
+            acc += d.buckets[i];
+            values.push({ labels: { ...labels, le: les[i] }, value: acc, metricName: `${name}_bucket` });
           }
           values.push({ labels, value: d.sum, metricName: `${name}_sum` });
           values.push({ labels, value: d.count, metricName: `${name}_count` });

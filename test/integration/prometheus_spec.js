@@ -19,7 +19,7 @@ const bcrypt = require("bcryptjs");
 const { startVcsim, buildVcsim, goAvailable } = require("../support/vcsim");
 const { startKnativePeer } = require("../support/knative-peer");
 const { startOpenFaasPeer } = require("../support/openfaas-peer");
-const { makeUserDir, freePort } = require("../support/nodered-process");
+const { makeUserDir } = require("../support/nodered-process");
 const { startPrometheus, prometheusAvailable } = require("../support/prometheus");
 
 const ADMIN_TOKEN = "admin-token-for-the-test";
