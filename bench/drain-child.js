@@ -7,7 +7,10 @@
  * With a sink URL the flow is just vcenter-in -> knative-out (binary), and the count is taken
  * where the events arrive, at the Knative peer in the parent: the child then runs under fork(),
  * sends {startedAt} (wall clock, ms) when it deploys, and on {stop} answers {maxRssMB} and exits.
- * Env: METRICS=off turns the package's metrics off; SINK_CONCURRENCY (knative-out's concurrency, default 1), MAX_IN_FLIGHT (vcenter-in's
+ * Env: STORE=redis keeps the checkpoint in the package's Redis context store at REDIS_URL (the
+ * high-availability setup, with its lease) instead of localfilesystem; FILTER=<event pattern> sets
+ * vcenter-in's content filter (count then the matching events);
+ * METRICS=off turns the package's metrics off; SINK_CONCURRENCY (knative-out's concurrency, default 1), MAX_IN_FLIGHT (vcenter-in's
  * in-flight window, default the node's own, 1,000).
  */
 const fs = require("fs");
@@ -19,16 +22,24 @@ async function main() {
   const [address, username, password, countText, beginTime, delivery = "sent", sinkUrl] = process.argv.slice(2);
   const count = Number(countText);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "drain-"));
-  fs.mkdirSync(path.join(userDir, "context", "tab"), { recursive: true });
-  fs.writeFileSync(
-    path.join(userDir, "context", "tab", "in.json"),
-    JSON.stringify({
-      checkpoint: {
-        vCenter: `https://${address}/sdk`, lastEventKey: 0, lastEventType: "", lastEventKeyTimestamp: beginTime,
-        createdTimestamp: new Date().toISOString(), lastEventKeys: [],
-      },
-    }),
-  );
+  const checkpoint = {
+    vCenter: `https://${address}/sdk`, lastEventKey: 0, lastEventType: "", lastEventKeyTimestamp: beginTime,
+    createdTimestamp: new Date().toISOString(), lastEventKeys: [],
+  };
+  const redis = process.env.STORE === "redis";
+  const prefix = `drain-${process.pid}`;
+  if (redis) {
+    // the checkpoint where the Redis store keeps node "in" of tab "tab": hash <prefix>:in:tab
+    const { createClient } = require("@redis/client");
+    const c = createClient({ url: process.env.REDIS_URL });
+    await c.connect();
+    await c.hSet(`${prefix}:in:tab`, "checkpoint", JSON.stringify(checkpoint));
+    await c.sAdd(`${prefix}:#scopes`, "in:tab");
+    await c.quit();
+  } else {
+    fs.mkdirSync(path.join(userDir, "context", "tab"), { recursive: true });
+    fs.writeFileSync(path.join(userDir, "context", "tab", "in.json"), JSON.stringify({ checkpoint }));
+  }
   let seen = 0;
   let started;
   let finish;
@@ -40,7 +51,9 @@ async function main() {
   RED.init(server, {
     userDir, flowFile: "flows.json", credentialSecret: "bench", httpAdminRoot: "/", httpNodeRoot: "/",
     nodesDir: [path.join(__dirname, "..")],
-    contextStorage: { default: { module: "localfilesystem", config: { flushInterval: 30 } } },
+    contextStorage: redis
+      ? { default: { module: require(path.join(__dirname, "..", "context-redis.js")), config: { url: process.env.REDIS_URL, prefix } } }
+      : { default: { module: "localfilesystem", config: { flushInterval: 30 } } },
     logging: { console: { level: "warn" } },
     functionGlobalContext: {
       count: () => {
@@ -59,7 +72,7 @@ async function main() {
     { id: "vc", type: "vsphere-config", address, insecureSSL: true, credentials: { username, password } },
     {
       id: "in", type: "vcenter-in", z: "tab", server: "vc", eventTypes: [], format: "vsphere", payloadEncoding: "json",
-      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery, ...(process.env.MAX_IN_FLIGHT ? { maxInFlight: Number(process.env.MAX_IN_FLIGHT) } : {}), wires: [[sinkUrl ? "out" : "cnt"]],
+      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery, filter: process.env.FILTER || "", ...(process.env.MAX_IN_FLIGHT ? { maxInFlight: Number(process.env.MAX_IN_FLIGHT) } : {}), wires: [[sinkUrl ? "out" : "cnt"]],
     },
     ...(sinkUrl
       ? [{

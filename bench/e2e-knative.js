@@ -23,12 +23,12 @@ const ROUNDS = Number(process.argv[3] || 1);
  * One drain: the rate is N over the time from the child's deploy to the peer's N-th accepted
  * event (the peer counts; nothing but vcenter-in and knative-out runs in Node-RED).
  */
-function run(sim, beginTime, peer, concurrency, maxInFlight, metrics = "on") {
+function run(sim, beginTime, peer, concurrency, maxInFlight, metrics = "on", env = {}) {
   return new Promise((resolve, reject) => {
     const child = fork(
       path.join(__dirname, "drain-child.js"),
       [sim.address, sim.username, sim.password, String(N), beginTime, "acknowledged", peer.url],
-      { env: { ...process.env, METRICS: metrics, SINK_CONCURRENCY: String(concurrency), ...(maxInFlight ? { MAX_IN_FLIGHT: String(maxInFlight) } : {}) }, stdio: ["ignore", "ignore", "inherit", "ipc"] },
+      { env: { ...process.env, ...env, METRICS: metrics, SINK_CONCURRENCY: String(concurrency), ...(maxInFlight ? { MAX_IN_FLIGHT: String(maxInFlight) } : {}) }, stdio: ["ignore", "ignore", "inherit", "ipc"] },
     );
     const timer = setTimeout(() => child.kill("SIGKILL"), 900000);
     let startedAt;
@@ -61,6 +61,39 @@ function rawOrdered(peer) {
   });
 }
 
+/**
+ * `redis`: the checkpoint in the package's Redis store (high availability: lease, fenced writes)
+ * against localfilesystem, alternating in one command, ordered and at concurrency 8.
+ */
+async function redisVsFile(sim, beginTime, peer) {
+  const { startRedis } = require("../test/support/redis");
+  const redis = await startRedis();
+  const runs = { file1: [], redis1: [], file8: [], redis8: [] };
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const c of [1, 8]) {
+        peer.reset();
+        runs[`file${c}`].push(await run(sim, beginTime, peer, c, undefined));
+        peer.reset();
+        runs[`redis${c}`].push(await run(sim, beginTime, peer, c, undefined, "on", { STORE: "redis", REDIS_URL: redis.url }));
+      }
+    }
+  } finally {
+    await redis.stop();
+  }
+  const med = (xs) => xs.map((x) => x.rate).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const out = { bench: "e2e-knative redis vs localfilesystem", events: N, rounds: ROUNDS };
+  for (const c of [1, 8]) {
+    out[`concurrency${c}`] = {
+      localfilesystem: runs[`file${c}`].map((x) => Math.round(x.rate)),
+      redis: runs[`redis${c}`].map((x) => Math.round(x.rate)),
+      ratio: Number((med(runs[`redis${c}`]) / med(runs[`file${c}`])).toFixed(2)),
+      peakRssMB: Math.round(Math.max(...runs[`redis${c}`].map((x) => x.maxRssMB))),
+    };
+  }
+  console.log(JSON.stringify(out, null, 2));
+}
+
 async function main() {
   await buildVcsim();
   const sim = await startVcsim({ username: "bench", password: "bench", maxEvents: N + 1000 });
@@ -68,6 +101,7 @@ async function main() {
   try {
     const res = await sim.postEvents({ count: N, mode: "mixed" });
     if (process.argv[4] === "metrics") return await metricsOnOff(sim, res.first.createdTime, peer);
+    if (process.argv[4] === "redis") return await redisVsFile(sim, res.first.createdTime, peer);
     const go = [];
     const ordered = [];
     const parallel = [];
