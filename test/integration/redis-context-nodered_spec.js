@@ -6,12 +6,9 @@
 // across a SIGKILL of Node-RED, clean() on redeploy, and two Node-RED instances writing
 // nested properties of one key at the same time.
 const assert = require("node:assert");
-const fs = require("node:fs");
-const path = require("node:path");
-const { startRedis, requireRedis } = require("../support/redis");
-const { makeUserDir, startProcess } = require("../support/nodered-process");
+const { startRedis, requireRedis, redisUserDir } = require("../support/redis");
+const { startProcess } = require("../support/nodered-process");
 
-const repoRoot = path.join(__dirname, "..", "..");
 const PREFIX = "conf";
 
 // Runs msg.payload.ops in order with the callback form and answers with the results.
@@ -61,24 +58,8 @@ const FLOWS = [
 ];
 
 async function writeSettings(redisUrl) {
-  const dir = await makeUserDir({ contextStorage: undefined });
-  const file = path.join(dir.userDir, "settings.js");
-  const base = fs.readFileSync(file, "utf8").replace(/^module\.exports = /, "const settings = ");
-  fs.writeFileSync(
-    file,
-    `${base}
-settings.contextStorage = {
-  default: { module: "memory" },
-  redis: {
-    module: require(${JSON.stringify(path.join(repoRoot, "context-redis.js"))}),
-    config: { url: process.env.NR_TEST_REDIS_URL, prefix: ${JSON.stringify(PREFIX)} },
-  },
-};
-module.exports = settings;
-`,
-  );
   process.env.NR_TEST_REDIS_URL = redisUrl;
-  return dir;
+  return redisUserDir("process.env.NR_TEST_REDIS_URL", { prefix: PREFIX });
 }
 
 async function ops(dir, url, list) {

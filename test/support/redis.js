@@ -5,7 +5,9 @@
 // redis-server is missing; in CI (CI=true) it fails, like test/support/vcsim.js does for Go.
 
 const { spawn, spawnSync } = require("node:child_process");
+const { freePort } = require("./nodered-process");
 const fs = require("node:fs");
+const path = require("node:path");
 const net = require("node:net");
 const { createClient } = require("@redis/client");
 
@@ -31,16 +33,6 @@ function requireRedis(ctx) {
   ctx.skip();
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Sends one inline command and resolves with the raw reply text (for readiness checks). */
 function rawCommand(port, line, timeoutMs = 1000) {
@@ -140,4 +132,32 @@ async function startRedis({ port, extraArgs = [], startTimeoutMs = 20000 } = {})
   return server;
 }
 
-module.exports = { startRedis, redisAvailable, requireRedis, freePort, rawCommand, REDIS_BIN: BIN };
+/**
+ * A Node-RED user directory (test/support/nodered-process.js) whose settings.js adds the
+ * package's Redis context store as "redis" (default: memory). `urlSource` is the JavaScript
+ * text of the store's `url` (e.g. `process.env.X`, to prove the URL may come from the
+ * environment); `config` holds the rest of the store's config.
+ */
+async function redisUserDir(urlSource, config = {}) {
+  const { makeUserDir } = require("./nodered-process");
+  const dir = await makeUserDir({ contextStorage: undefined });
+  const file = path.join(dir.userDir, "settings.js");
+  const base = fs.readFileSync(file, "utf8").replace(/^module\.exports = /, "const settings = ");
+  const rest = Object.entries(config).map(([k, v]) => `, ${k}: ${JSON.stringify(v)}`).join("");
+  fs.writeFileSync(
+    file,
+    `${base}
+settings.contextStorage = {
+  default: { module: "memory" },
+  redis: {
+    module: require(${JSON.stringify(path.join(__dirname, "..", "..", "context-redis.js"))}),
+    config: { url: ${urlSource}${rest} },
+  },
+};
+module.exports = settings;
+`,
+  );
+  return dir;
+}
+
+module.exports = { startRedis, redisAvailable, requireRedis, freePort, rawCommand, redisUserDir, REDIS_BIN: BIN };

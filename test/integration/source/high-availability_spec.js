@@ -5,38 +5,19 @@
  * package's Redis context store, the test vCenter and the Knative peer. One instance reads, the
  * others stand by; killing, pausing or cutting off the reader hands the stream over without loss.
  */
-const fs = require("node:fs");
-const path = require("node:path");
 require("should");
 const { startVcsim, buildVcsim, goAvailable } = require("../../support/vcsim");
 const { startKnativePeer } = require("../../support/knative-peer");
-const { startRedis, requireRedis } = require("../../support/redis");
-const { makeUserDir, startProcess } = require("../../support/nodered-process");
+const { startRedis, requireRedis, redisUserDir } = require("../../support/redis");
+const { startProcess } = require("../../support/nodered-process");
 
-const repoRoot = path.join(__dirname, "..", "..", "..");
 const LEASE_MS = 2000;
 const MAX_IN_FLIGHT = 100;
 const PREFIX = "ha-test";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function userDir(redisUrl) {
-  const dir = await makeUserDir({ contextStorage: undefined });
-  const file = path.join(dir.userDir, "settings.js");
-  const base = fs.readFileSync(file, "utf8").replace(/^module\.exports = /, "const settings = ");
-  fs.writeFileSync(
-    file,
-    `${base}
-settings.contextStorage = {
-  default: { module: "memory" },
-  redis: {
-    module: require(${JSON.stringify(path.join(repoRoot, "context-redis.js"))}),
-    config: { url: ${JSON.stringify(redisUrl)}, prefix: ${JSON.stringify(PREFIX)}, leaseMs: ${LEASE_MS} },
-  },
-};
-module.exports = settings;
-`,
-  );
-  return dir;
+function userDir(redisUrl) {
+  return redisUserDir(JSON.stringify(redisUrl), { prefix: PREFIX, leaseMs: LEASE_MS });
 }
 
 describe("high availability: one reader per stream over Redis, failover without loss", function () {
