@@ -409,6 +409,10 @@ export class SourceRunner<Item, Checkpoint> {
   setStatus(s: SourceStatus): void {
     if (this.stopping) return;
     const changed = s.state !== this.status.state;
+    // with a lease, say what the reader does in the log: an operator sees which instance reads and how
+    if (changed && this.opts.lease !== undefined && s.state !== "standby") {
+      this.opts.log?.(`reader ${s.state}${s.state === "error" || s.state === "reconnecting" ? `: ${s.reason}` : ""}`);
+    }
     this.status = s;
     this.opts.observer?.status(s);
     if (s.state === "error" || s.state === "reconnecting") {

@@ -4,9 +4,9 @@
 require("should");
 const assert = require("node:assert/strict");
 const promClient = require("prom-client");
-const { MetricsHub, sourceMetrics, sinkMetrics, webhookMetrics, responseClass } = require("../../dist/lib/metrics");
-const { SourceRunner } = require("../../dist/lib/source/runner");
-const { MemoryCheckpointStore } = require("../../dist/lib/source/checkpointer");
+const { MetricsHub, sourceMetrics, sinkMetrics, webhookMetrics, responseClass } = require("../../../dist/lib/metrics");
+const { SourceRunner } = require("../../../dist/lib/source/runner");
+const { MemoryCheckpointStore } = require("../../../dist/lib/source/checkpointer");
 
 /** value of one series in Prometheus text, or undefined */
 function value(text, name, labels) {
@@ -204,17 +204,20 @@ describe("lib/metrics", function () {
       checkpointPeriodMs: 60000,
       delivery: "acknowledged",
       maxInFlight: 100,
-      pass: (item) => () => item,
-      output,
+      output: (ack) => {
+        output.ack = ack;
+        return output;
+      },
       show() {},
       filter: { matches: (ce) => ce.type !== "skip" },
       observer: obs,
       itemTime: (item) => item * 1000,
     });
+    await runner.begin(() => ({ reader: { start() {}, async close() {} }, pass: (item) => () => item }));
     runner.setStatus({ state: "connected", count: 0 });
     for (let i = 1; i <= 5; i++) runner.emit({ payload: { type: i === 3 ? "skip" : "ok" } }, i);
-    runner.acknowledge(1);
-    runner.acknowledge(2);
+    output.ack(1);
+    output.ack(2);
     const t = await hub.metrics();
     assert.equal(value(t, "vmware_events_source_events_total", { node_id: "n1" }), 4);
     assert.equal(value(t, "vmware_events_source_filtered_events_total", { node_id: "n1" }), 1);
