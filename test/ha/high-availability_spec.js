@@ -6,10 +6,10 @@
  * others stand by; killing, pausing or cutting off the reader hands the stream over without loss.
  */
 require("should");
-const { startVcsim, buildVcsim, goAvailable } = require("../../support/vcsim");
-const { startKnativePeer } = require("../../support/knative-peer");
-const { startRedis, requireRedis, redisUserDir } = require("../../support/redis");
-const { startProcess } = require("../../support/nodered-process");
+const { startVcsim, buildVcsim, goAvailable } = require("../support/vcsim");
+const { startKnativePeer } = require("../support/knative-peer");
+const { startRedis, requireRedis, redisUserDir } = require("../support/redis");
+const { startProcess } = require("../support/nodered-process");
 
 const LEASE_MS = 2000;
 const MAX_IN_FLIGHT = 100;
