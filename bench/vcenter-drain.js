@@ -28,7 +28,7 @@ function drainNodeRed(sim, beginTime, delivery, env = {}, count = N) {
     execFile(
       process.execPath,
       [path.join(__dirname, "drain-child.js"), sim.address, sim.username, sim.password, String(count), beginTime, delivery],
-      { maxBuffer: 1 << 20, timeout: 600000, env: { ...process.env, ...env } },
+      { maxBuffer: 64 << 20, timeout: 600000, env: { ...process.env, ...env } },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`${err.message}\n${stderr}`));
         const line = stdout.trim().split("\n").pop();
