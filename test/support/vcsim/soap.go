@@ -15,6 +15,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"strings"
@@ -256,21 +257,41 @@ func (f *soapFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// while its clean-up calls are still in flight (nodes/vcenter-in.ts closing with a short
 	// time-out on a busy machine) then killed the process with "fatal error: concurrent map
 	// iteration and map write": test/integration/vcenter-in_spec.js lost its test vCenter mid-suite.
+	//
+	// The simulator answers into a buffer while the lock is held, and the answer is written to the
+	// client after it is released: a client that stops reading (a SIGSTOPped process, as
+	// test/ha/high-availability_spec.js makes) must never hold the lock, nor what the simulator
+	// holds while it answers, for every other client.
+	var serial *sync.Mutex
 	if err == nil && !isLongPoll(method.Name) {
 		if s := f.sessions.peek(sessionCookie(r)); s != nil {
-			s.serial.Lock()
-			defer s.serial.Unlock()
+			serial = &s.serial
 		}
 	}
 
 	// Forward to the simulator, then learn about sessions from the outcome.
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	cw := &captureWriter{ResponseWriter: w}
+	out := w
+	var rec *httptest.ResponseRecorder
+	if serial != nil {
+		rec = httptest.NewRecorder()
+		out = rec
+		serial.Lock()
+	}
+	cw := &captureWriter{ResponseWriter: out}
 	if err == nil && method.Name == "CreatePropertyCollector" {
 		cw.body = new(bytes.Buffer)
 	}
 	f.next.ServeHTTP(cw, r)
+	if serial != nil {
+		serial.Unlock()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}
 	if err == nil && cw.status == http.StatusOK {
 		f.afterForward(w, r, method, cw.body)
 	}
