@@ -52,7 +52,11 @@ async function main() {
     userDir, flowFile: "flows.json", credentialSecret: "bench", httpAdminRoot: "/", httpNodeRoot: "/",
     nodesDir: [path.join(__dirname, "..")],
     contextStorage: redis
-      ? { default: { module: require(path.join(__dirname, "..", "context-redis.js")), config: { url: process.env.REDIS_URL, prefix } } }
+      ? {
+          // the counter (functionGlobalContext) stays in memory: the Redis store is asynchronous only
+          default: { module: "memory" },
+          redis: { module: require(path.join(__dirname, "..", "context-redis.js")), config: { url: process.env.REDIS_URL, prefix } },
+        }
       : { default: { module: "localfilesystem", config: { flushInterval: 30 } } },
     logging: { console: { level: "warn" } },
     functionGlobalContext: {
@@ -72,7 +76,7 @@ async function main() {
     { id: "vc", type: "vsphere-config", address, insecureSSL: true, credentials: { username, password } },
     {
       id: "in", type: "vcenter-in", z: "tab", server: "vc", eventTypes: [], format: "vsphere", payloadEncoding: "json",
-      checkpointStore: "", checkpointPeriod: 10, maxAge: 864000, delivery, filter: process.env.FILTER || "", ...(process.env.MAX_IN_FLIGHT ? { maxInFlight: Number(process.env.MAX_IN_FLIGHT) } : {}), wires: [[sinkUrl ? "out" : "cnt"]],
+      checkpointStore: redis ? "redis" : "", checkpointPeriod: 10, maxAge: 864000, delivery, filter: process.env.FILTER || "", ...(process.env.MAX_IN_FLIGHT ? { maxInFlight: Number(process.env.MAX_IN_FLIGHT) } : {}), wires: [[sinkUrl ? "out" : "cnt"]],
     },
     ...(sinkUrl
       ? [{
