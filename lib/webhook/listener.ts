@@ -60,6 +60,22 @@ export const LISTENER_LIMITS = {
 
 const NOT_FOUND = JSON.stringify({ error: "no cloudevent-in endpoint at this path" });
 
+/**
+ * The raw answer to a request the HTTP parser refused, as Node's own server answers when no
+ * `clientError` handler is set: 431 when the headers are over the limit, 408 when the request
+ * took too long, 400 for anything else. Always closes the connection.
+ */
+export function clientErrorAnswer(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const status =
+    code === "HPE_HEADER_OVERFLOW"
+      ? "431 Request Header Fields Too Large"
+      : code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? "408 Request Timeout"
+        : "400 Bad Request";
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
 interface Entry {
   key: string;
   tlsId: string;
@@ -176,8 +192,10 @@ export class ListenerPool {
       s.once("close", () => sockets.delete(s));
     });
     // a client that breaks the protocol or TLS handshake: drop it, never throw
-    server.on("clientError", (_err: Error, socket: Socket) => {
-      if (socket.writable && !socket.destroyed) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    // (with the status Node's own server would give: 431 for headers over the limit, 408 for a
+    // request that took too long, 400 for the rest)
+    server.on("clientError", (err: Error, socket: Socket) => {
+      if (socket.writable && !socket.destroyed) socket.end(clientErrorAnswer(err));
       else socket.destroy();
     });
     server.on("tlsClientError", () => undefined);

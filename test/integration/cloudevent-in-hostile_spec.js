@@ -3,7 +3,9 @@
  * cloudevent-in under hostile input (issue 6 "done when"; DESIGN.md §9): thousands of generated
  * malformed requests of every kind each get the right 4xx, nothing reaches the flow, the
  * runtime stays up and keeps serving, and memory does not grow. Runs in the Node-RED test
- * runtime (test/support/nodered.js, both roots "/"), measuring the process before and after.
+ * runtime (test/support/nodered.js, both roots "/"), measuring the process before and after;
+ * once against Node-RED's HTTP server and once against the node's own listener (`port`, issue
+ * 16), which must answer every kind exactly as Node-RED's server does.
  *
  * Kinds: truncated JSON, invalid JSON, missing and empty required attributes, bad specversion,
  * huge headers, oversized bodies (declared and chunked), slow bodies, wrong content types and
@@ -16,6 +18,7 @@ const net = require('node:net');
 const v8 = require('node:v8');
 const vm = require('node:vm');
 const { startNodeRed, sinkNode } = require('../support/nodered');
+const { freePort } = require('../support/nodered-process');
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -238,19 +241,19 @@ function memory(nr) {
   return { rss: m.rss, heap: m.heapUsed };
 }
 
-describe('cloudevent-in under hostile input', function () {
+for (const where of [{ name: "Node-RED's HTTP server" }, { name: 'a port of its own (issue 16)', ownPort: true }]) describe(`cloudevent-in under hostile input, on ${where.name}`, function () {
   this.timeout(180000);
   let nr;
   let port;
 
   before(async () => {
     nr = await startNodeRed();
-    port = Number(new URL(nr.url).port);
+    port = where.ownPort ? await freePort() : Number(new URL(nr.url).port);
     await nr.deploy([]);
     nr.reset();
     await nr.deploy([
       { id: TAB, type: 'tab', label: 'hostile' },
-      { id: 'hin', type: 'cloudevent-in', z: TAB, path: '/hostile', maxBodySize: String(LIMIT), readTimeout: 0.5, credentials: { username: USER, password: PASS }, wires: [['s1']] },
+      { id: 'hin', type: 'cloudevent-in', z: TAB, path: '/hostile', maxBodySize: String(LIMIT), readTimeout: 0.5, ...(where.ownPort ? { port: String(port), host: '127.0.0.1' } : {}), credentials: { username: USER, password: PASS }, wires: [['s1']] },
       sinkNode('s1', 'events', TAB),
     ]);
     await nr.waitFor(() => /listening/.test(nr.status('hin')?.text ?? ''), 5000, 'hin listening');
