@@ -6,7 +6,7 @@
  * argv: sdkAddress username password count beginTime [delivery] [knative sink URL]
  * With a sink URL the flow is just vcenter-in -> knative-out (binary), and the count is taken
  * where the events arrive, at the Knative peer in the parent: the child then runs under fork(),
- * sends {startedAt} (wall clock, ms) when it deploys, and on {stop} answers {maxRssMB} and exits.
+ * sends {startedAt} (wall clock, ms) when it deploys, and on {stop} answers {maxRssMB, cpuUsPerEvent} (CPU time of this process from the deploy on) and exits.
  * Env: STORE=redis keeps the checkpoint in the package's Redis context store at REDIS_URL (the
  * high-availability setup, with its lease) instead of localfilesystem; FILTER=<event pattern> sets
  * vcenter-in's content filter (count then the matching events);
@@ -89,10 +89,12 @@ async function main() {
   if (sinkUrl) {
     const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
     process.send({ startedAt: performance.timeOrigin + performance.now() });
+    const cpu0 = process.cpuUsage();
     await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
     await stopped;
     clearInterval(mem);
-    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024 });
+    const cpu = process.cpuUsage(cpu0);
+    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024, cpuUsPerEvent: (cpu.user + cpu.system) / count });
     await RED.stop();
     fs.rmSync(userDir, { recursive: true, force: true });
     process.exit(0);

@@ -30,7 +30,12 @@ function run(sim, beginTime, peer, concurrency, maxInFlight, metrics = "on", env
     const child = fork(
       path.join(__dirname, "drain-child.js"),
       [sim.address, sim.username, sim.password, String(N), beginTime, "acknowledged", peer.url],
-      { env: { ...process.env, ...env, METRICS: metrics, SINK_CONCURRENCY: String(concurrency), ...(maxInFlight ? { MAX_IN_FLIGHT: String(maxInFlight) } : {}) }, stdio: ["ignore", "ignore", "inherit", "ipc"] },
+      {
+        env: { ...process.env, ...env, METRICS: metrics, SINK_CONCURRENCY: String(concurrency), ...(maxInFlight ? { MAX_IN_FLIGHT: String(maxInFlight) } : {}) },
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+        // CPU_PROF_DIR=<dir>: a V8 CPU profile of each Node-RED child (the process under test)
+        execArgv: process.env.CPU_PROF_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.CPU_PROF_DIR] : [],
+      },
     );
     const timer = setTimeout(() => child.kill("SIGKILL"), 900000);
     let startedAt;
@@ -44,7 +49,7 @@ function run(sim, beginTime, peer, concurrency, maxInFlight, metrics = "on", env
         });
       } else if (m.maxRssMB !== undefined) {
         const seconds = (endedAt - startedAt) / 1000;
-        resolve({ events: N, seconds, rate: N / seconds, maxRssMB: m.maxRssMB });
+        resolve({ events: N, seconds, rate: N / seconds, maxRssMB: m.maxRssMB, cpuUsPerEvent: m.cpuUsPerEvent });
       }
     });
     child.on("exit", (code) => {
@@ -133,6 +138,8 @@ async function main() {
       peakRssMB: Math.round(Math.max(...runs.map((x) => x.maxRssMB))),
       runs: runs.map((x) => Math.round(x.rate)),
       rssMB: runs.map((x) => Math.round(x.maxRssMB)),
+      // CPU time of the Node-RED process per event (user + system): independent of how busy the machine is
+      cpuUsPerEvent: runs.map((x) => Math.round(x.cpuUsPerEvent)),
     });
     console.log(JSON.stringify({
       bench: "e2e-knative",
@@ -143,7 +150,7 @@ async function main() {
       // the same with vcenter-in's in-flight window at 100 instead of the default 1,000
       concurrency8Window100: mode(smallWindow),
       // what one-at-a-time posting to this peer can reach at all, with nothing else to do
-      rawOrderedPost: { rate: Math.round(ceiling), ratio: Number((ceiling / g).toFixed(2)), runs: raw.map((x) => Math.round(x.rate)) },
+      rawOrderedPost: { rate: Math.round(ceiling), ratio: Number((ceiling / g).toFixed(2)), runs: raw.map((x) => Math.round(x.rate)), cpuUsPerEvent: raw.map((x) => Math.round(x.cpuUsPerEvent)) },
       statistic: "median of the rounds",
       node: process.version,
     }, null, 2));

@@ -4,7 +4,7 @@
  * `undici.request` loop posting them in binary mode with hand-built headers. Used by
  * bench/delivery-knative.js and, as a child process, by bench/e2e-knative.js (the ordered
  * round-trip ceiling of the peer): `node bench/raw-post.js <url> <events> [concurrency]` prints
- * {rate} as JSON.
+ * {rate, cpuUsPerEvent} as JSON.
  */
 const undici = require('undici');
 
@@ -68,8 +68,14 @@ async function runRaw(url, events, concurrency) {
 
 if (require.main === module) {
   const [url, count, concurrency = '1'] = process.argv.slice(2);
-  runRaw(url, makeEvents(Number(count), 1), Number(concurrency))
-    .then((rate) => process.stdout.write(`${JSON.stringify({ rate })}\n`))
+  const events = makeEvents(Number(count), 1);
+  const cpu0 = process.cpuUsage();
+  runRaw(url, events, Number(concurrency))
+    .then((rate) => {
+      // CPU time (user + system) per event of this process while posting: what the loop costs
+      const c = process.cpuUsage(cpu0);
+      process.stdout.write(`${JSON.stringify({ rate, cpuUsPerEvent: (c.user + c.system) / events.length })}\n`);
+    })
     .catch((err) => {
       console.error(err);
       process.exit(1);
