@@ -203,13 +203,7 @@ describe("high availability: one reader per stream over Redis, failover without 
     dupes.should.be.belowOrEqual(10 * (MAX_IN_FLIGHT + 500));
   });
 
-  // Opt-in (HA_STALL=1): after the ten kills, the reader that takes over from a SIGSTOPped one
-  // sometimes connects and then delivers nothing (3 of 4 full runs; it passes on its own, and
-  // passed more often once the test vCenter stopped holding a session's lock while writing to
-  // a stopped client). Not understood yet, so kept out of CI (see the closing note of session 3).
-  const stallIt = process.env.HA_STALL === "1" ? it : it.skip;
-
-  stallIt("a reader paused past its lease (SIGSTOP) is replaced; after SIGCONT it stops without writing its stale checkpoint; nothing lost", async () => {
+  it("a reader paused past its lease (SIGSTOP) is replaced; after SIGCONT it stops without writing its stale checkpoint; nothing lost", async () => {
     const [active] = reader();
     const others = alive().filter((i) => i !== active);
     const before = new Map(others.map((i) => [i, holds(i)]));
