@@ -18,8 +18,8 @@
  * answers 202 (no flow, no relaying), and `core`, the core `http in -> http response` nodes
  * answering 202 without relaying anything.
  *
- * Prints JSON: per pair and run, events/s and p50/p99 latency for both relays, and the ratios
- * (package / raw). Target (issue 6): throughput >= 0.8x raw with comparable p99; issue 16: the
+ * Prints JSON: per pair and run, events/s, p50/p99 latency and CPU time per event for both relays,
+ * and the ratios (package / raw). Target (issue 6): throughput >= 0.8x raw with comparable p99; issue 16: the
  * own-port modes >= 0.8x raw, every event delivered (`failed` 0), p99 reported.
  *
  *   npm run build && node bench/relay.js [--seconds 5] [--connections 32] [--runs 2]
@@ -89,6 +89,7 @@ process.on('message', async (m) => {
     });
     process.send({ floor: true });
   }
+  if (m.cpu) { const c = process.cpuUsage(); process.send({ cpuUs: c.user + c.system }); }
   if (m.stop) { await RED.stop(); process.exit(0); }
 });
 `;
@@ -124,7 +125,10 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 30000;
 server.listen(0, '127.0.0.1', () => process.send({ url: 'http://127.0.0.1:' + server.address().port + '/relay' }));
-process.on('message', (m) => { if (m.stop) process.exit(0); });
+process.on('message', (m) => {
+  if (m.cpu) { const c = process.cpuUsage(); process.send({ cpuUs: c.user + c.system }); }
+  if (m.stop) process.exit(0);
+});
 `;
 
 const PROFILE_DIR = arg('profile', '');
@@ -205,9 +209,11 @@ async function load(url) {
   const lat = [];
   let ok = 0;
   let failed = 0;
+  let all = 0;
   const worker = async () => {
     while (performance.now() < stopAt) {
       const m = messages[i++ % messages.length];
+      all++;
       const t = performance.now();
       try {
         const r = await pool.request({ path: u.pathname, method: 'POST', headers: m.headers, body: m.body });
@@ -231,7 +237,23 @@ async function load(url) {
   await pool.close();
   lat.sort((a, b) => a - b);
   const q = (p) => (lat.length === 0 ? NaN : lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]);
-  return { eventsPerSec: Math.round(ok / SECONDS), p50ms: +q(0.5).toFixed(2), p99ms: +q(0.99).toFixed(2), failed };
+  return { eventsPerSec: Math.round(ok / SECONDS), p50ms: +q(0.5).toFixed(2), p99ms: +q(0.99).toFixed(2), failed, requests: all };
+}
+
+/** CPU time (user + system, µs) the relay process has used so far */
+function cpuOf(relay) {
+  const answer = relay.next((m) => m.cpuUs !== undefined);
+  relay.child.send({ cpu: true });
+  return answer.then((m) => m.cpuUs);
+}
+
+/** load() plus the relay's CPU time per request (warm-up included): a figure that holds when the machine is busy */
+async function measured(relay, url) {
+  const c0 = await cpuOf(relay);
+  const r = await load(url);
+  r.cpuUsPerEvent = Math.round((await cpuOf(relay)) - c0) / r.requests;
+  r.cpuUsPerEvent = Math.round(r.cpuUsPerEvent);
+  return r;
 }
 
 async function main() {
@@ -272,9 +294,12 @@ async function main() {
       try {
         for (let r = 0; r < RUNS; r++) {
           // interleaved, raw first
-          const rawR = await load(raw.url);
-          const pkgR = await load(target);
-          runs.push({ raw: rawR, package: pkgR, throughputRatio: +(pkgR.eventsPerSec / rawR.eventsPerSec).toFixed(2), p99Ratio: +(pkgR.p99ms / rawR.p99ms).toFixed(2) });
+          const rawR = await measured(raw, raw.url);
+          const pkgR = await measured(nr, target);
+          runs.push({
+            raw: rawR, package: pkgR, throughputRatio: +(pkgR.eventsPerSec / rawR.eventsPerSec).toFixed(2), p99Ratio: +(pkgR.p99ms / rawR.p99ms).toFixed(2),
+            cpuRatio: +(pkgR.cpuUsPerEvent / rawR.cpuUsPerEvent).toFixed(2),
+          });
         }
       } finally {
         await raw.stop();
@@ -284,6 +309,8 @@ async function main() {
         runs,
         throughputRatio: median(runs.map((x) => x.throughputRatio)),
         p99Ratio: median(runs.map((x) => x.p99Ratio)),
+        // relay CPU per event, package / raw (≥ 1: the package's relay costs more per event)
+        cpuRatio: median(runs.map((x) => x.cpuRatio)),
       };
     }
   } finally {
