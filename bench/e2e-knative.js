@@ -89,6 +89,7 @@ async function redisVsFile(sim, beginTime, peer) {
     await redis.stop();
   }
   const med = (xs) => xs.map((x) => x.rate).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const medCpu = (xs) => xs.map((x) => x.cpuUsPerEvent).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const out = { bench: "e2e-knative redis vs localfilesystem", events: N, rounds: ROUNDS };
   for (const c of [1, 8]) {
     out[`concurrency${c}`] = {
@@ -96,6 +97,9 @@ async function redisVsFile(sim, beginTime, peer) {
       redis: runs[`redis${c}`].map((x) => Math.round(x.rate)),
       ratio: Number((med(runs[`redis${c}`]) / med(runs[`file${c}`])).toFixed(2)),
       peakRssMB: Math.round(Math.max(...runs[`redis${c}`].map((x) => x.maxRssMB))),
+      // CPU time of the Node-RED process per event, redis / localfilesystem (medians): holds on a busy machine
+      cpuUsPerEvent: { localfilesystem: runs[`file${c}`].map((x) => Math.round(x.cpuUsPerEvent)), redis: runs[`redis${c}`].map((x) => Math.round(x.cpuUsPerEvent)) },
+      cpuRatio: Number((medCpu(runs[`redis${c}`]) / medCpu(runs[`file${c}`])).toFixed(2)),
     };
   }
   console.log(JSON.stringify(out, null, 2));
