@@ -62,6 +62,8 @@ async function main() {
     functionGlobalContext: {
       count: () => {
         if (++seen === count) finish();
+        // HEAPSNAP=<file>: a heap snapshot halfway through the drain
+        else if (seen === count >> 1 && process.env.HEAPSNAP) require("v8").writeHeapSnapshot(process.env.HEAPSNAP);
       },
     },
     editorTheme: { tours: false, palette: { catalogues: [] } }, diagnostics: { enabled: false }, telemetry: { enabled: false },
@@ -85,7 +87,7 @@ async function main() {
         }]
       : [{ id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] }]),
   ];
-  const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss / 1048576) | 0} ` + require("v8").getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}=${(x.space_used_size / 1048576) | 0}/${(x.space_size / 1048576) | 0}`).join(" ")); }, 500);
+  const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss / 1048576) | 0} heapT=${(m.heapTotal / 1048576) | 0} ext=${(m.external / 1048576) | 0} ab=${(m.arrayBuffers / 1048576) | 0} ` + require("v8").getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}=${(x.space_used_size / 1048576) | 0}/${(x.space_size / 1048576) | 0}`).join(" ")); }, 500);
   if (sinkUrl) {
     const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
     process.send({ startedAt: performance.timeOrigin + performance.now() });
@@ -97,10 +99,26 @@ async function main() {
     fs.rmSync(userDir, { recursive: true, force: true });
     process.exit(0);
   }
+  // HEAPPROF=<file>: sample allocations of objects that outlive the young generation (those a
+  // scavenge collects are left out) and write the profile (.heapprofile) at the end
+  let prof;
+  if (process.env.HEAPPROF) {
+    const inspector = require("inspector");
+    prof = new inspector.Session();
+    prof.connect();
+    const post = (m, p) => new Promise((res, rej) => prof.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+    prof.call = post;
+    await post("HeapProfiler.enable");
+    await post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.HEAPPROF_MINOR === "1" });
+  }
   started = process.hrtime.bigint();
   await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
   await finished;
   clearInterval(mem);
+  if (prof) {
+    const { profile } = await prof.call("HeapProfiler.stopSampling");
+    fs.writeFileSync(process.env.HEAPPROF, JSON.stringify(profile));
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ events: seen, seconds, rate: seen / seconds, maxRssMB })}\n`);
