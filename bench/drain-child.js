@@ -88,17 +88,6 @@ async function main() {
       : [{ id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] }]),
   ];
   const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss / 1048576) | 0} heapT=${(m.heapTotal / 1048576) | 0} ext=${(m.external / 1048576) | 0} ab=${(m.arrayBuffers / 1048576) | 0} ` + require("v8").getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}=${(x.space_used_size / 1048576) | 0}/${(x.space_size / 1048576) | 0}`).join(" ")); }, 500);
-  if (sinkUrl) {
-    const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
-    process.send({ startedAt: performance.timeOrigin + performance.now() });
-    await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
-    await stopped;
-    clearInterval(mem);
-    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024 });
-    await RED.stop();
-    fs.rmSync(userDir, { recursive: true, force: true });
-    process.exit(0);
-  }
   // HEAPPROF=<file>: sample allocations of objects that outlive the young generation (those a
   // scavenge collects are left out) and write the profile (.heapprofile) at the end
   let prof;
@@ -111,14 +100,28 @@ async function main() {
     await post("HeapProfiler.enable");
     await post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.HEAPPROF_MINOR === "1" });
   }
+  const writeProfile = async () => {
+    if (!prof) return;
+    const { profile } = await prof.call("HeapProfiler.stopSampling");
+    fs.writeFileSync(process.env.HEAPPROF, JSON.stringify(profile));
+  };
+  if (sinkUrl) {
+    const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
+    process.send({ startedAt: performance.timeOrigin + performance.now() });
+    await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
+    await stopped;
+    clearInterval(mem);
+    await writeProfile();
+    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024 });
+    await RED.stop();
+    fs.rmSync(userDir, { recursive: true, force: true });
+    process.exit(0);
+  }
   started = process.hrtime.bigint();
   await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
   await finished;
   clearInterval(mem);
-  if (prof) {
-    const { profile } = await prof.call("HeapProfiler.stopSampling");
-    fs.writeFileSync(process.env.HEAPPROF, JSON.stringify(profile));
-  }
+  await writeProfile();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ events: seen, seconds, rate: seen / seconds, maxRssMB })}\n`);

@@ -6,7 +6,13 @@
  * page's text outlive the young generation: ~140 MB per 100,000 events promoted and left for a
  * full collection (issue 16). `detach` gives a string with its own memory.
  */
+
+/** V8's shortest sliced string (SlicedString::kMinLength); shorter substrings are copied */
+const SLICE_MIN = 13;
+
 export function detach(s: string): string {
+  // shorter substrings are copies already
+  if (s.length < SLICE_MIN) return s;
   // the concatenation is flattened into a new string by slice(); the result is a view of that
   // new string, one character longer than `s`, and of nothing else
   return (" " + s).slice(1);
