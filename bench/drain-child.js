@@ -109,6 +109,8 @@ async function main() {
     const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
     process.send({ startedAt: performance.timeOrigin + performance.now() });
     await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
+    // HEAPSNAP=<file> with a sink: the snapshot HEAPSNAP_AFTER ms (default 10 s) after the deploy
+    if (process.env.HEAPSNAP) setTimeout(() => require("v8").writeHeapSnapshot(process.env.HEAPSNAP), Number(process.env.HEAPSNAP_AFTER || 10000)).unref();
     await stopped;
     clearInterval(mem);
     await writeProfile();
