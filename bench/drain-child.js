@@ -62,6 +62,8 @@ async function main() {
     functionGlobalContext: {
       count: () => {
         if (++seen === count) finish();
+        // HEAPSNAP=<file>: a heap snapshot halfway through the drain
+        else if (seen === count >> 1 && process.env.HEAPSNAP) require("v8").writeHeapSnapshot(process.env.HEAPSNAP);
       },
     },
     editorTheme: { tours: false, palette: { catalogues: [] } }, diagnostics: { enabled: false }, telemetry: { enabled: false },
@@ -85,15 +87,35 @@ async function main() {
         }]
       : [{ id: "cnt", type: "function", z: "tab", func: 'global.get("count")(); return null;', outputs: 0, wires: [] }]),
   ];
-  const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss / 1048576) | 0} ` + require("v8").getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}=${(x.space_used_size / 1048576) | 0}/${(x.space_size / 1048576) | 0}`).join(" ")); }, 500);
+  const mem = setInterval(() => { const m = process.memoryUsage(); if (process.env.MEMLOG) console.error(`seen=${seen} rss=${(m.rss / 1048576) | 0} heapT=${(m.heapTotal / 1048576) | 0} ext=${(m.external / 1048576) | 0} ab=${(m.arrayBuffers / 1048576) | 0} ` + require("v8").getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}=${(x.space_used_size / 1048576) | 0}/${(x.space_size / 1048576) | 0}`).join(" ")); }, 500);
+  // HEAPPROF=<file>: sample allocations of objects that outlive the young generation (those a
+  // scavenge collects are left out) and write the profile (.heapprofile) at the end
+  let prof;
+  if (process.env.HEAPPROF) {
+    const inspector = require("inspector");
+    prof = new inspector.Session();
+    prof.connect();
+    const post = (m, p) => new Promise((res, rej) => prof.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+    prof.call = post;
+    await post("HeapProfiler.enable");
+    await post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.HEAPPROF_MINOR === "1" });
+  }
+  const writeProfile = async () => {
+    if (!prof) return;
+    const { profile } = await prof.call("HeapProfiler.stopSampling");
+    fs.writeFileSync(process.env.HEAPPROF, JSON.stringify(profile));
+  };
   if (sinkUrl) {
     const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
     process.send({ startedAt: performance.timeOrigin + performance.now() });
     const cpu0 = process.cpuUsage();
     await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
+    // HEAPSNAP=<file> with a sink: the snapshot HEAPSNAP_AFTER ms (default 10 s) after the deploy
+    if (process.env.HEAPSNAP) setTimeout(() => require("v8").writeHeapSnapshot(process.env.HEAPSNAP), Number(process.env.HEAPSNAP_AFTER || 10000)).unref();
     await stopped;
     clearInterval(mem);
     const cpu = process.cpuUsage(cpu0);
+    await writeProfile();
     process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024, cpuUsPerEvent: (cpu.user + cpu.system) / count });
     await RED.stop();
     fs.rmSync(userDir, { recursive: true, force: true });
@@ -103,6 +125,7 @@ async function main() {
   await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
   await finished;
   clearInterval(mem);
+  await writeProfile();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ events: seen, seconds, rate: seen / seconds, maxRssMB })}\n`);

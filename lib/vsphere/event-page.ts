@@ -10,6 +10,7 @@ import { toVimEvent, type VimEvent } from "./event";
 import { StringDecoder } from "node:string_decoder";
 import { XmlScanError, XmlScanner } from "./xml-scan";
 import type { XmlNode } from "./xml";
+import type { PageSlabs } from "./page-slabs";
 
 export function escapeXmlText(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -27,16 +28,19 @@ function readNextEnvelope(collector: MoRef, maxCount: number): string {
 /**
  * ReadNextEvents, the bytes only: the page is parsed later, a piece at a time, by
  * EventPageDecoder, so a page read ahead costs off-heap bytes and not thousands of objects
- * waiting (long-lived objects are what make the garbage collector's work and RSS grow).
+ * waiting (long-lived objects are what make the garbage collector's work and RSS grow). With
+ * `slabs` the bytes are copied into reused slabs as they arrive (see page-slabs.ts); the caller
+ * gives each chunk back to `slabs` once decoded.
  */
 export async function fetchEventPage(
   session: VsphereSession,
   collector: MoRef,
   maxCount: number,
   signal?: AbortSignal,
+  slabs?: PageSlabs,
 ): Promise<Buffer[]> {
   // read with the transport's byte cap and deadline (lib/vsphere/response-body.ts)
-  return session.transport.post(readNextEnvelope(collector, maxCount), { signal });
+  return session.transport.post(readNextEnvelope(collector, maxCount), { signal, slabs });
 }
 
 /** Decodes a ReadNextEventsResponse piece by piece into events. */

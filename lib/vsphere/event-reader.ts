@@ -15,6 +15,7 @@ import type { SourceLog, SourceStatus } from "../source/status";
 import type { VsphereConnection } from "./connection";
 import { eventTypeName, type VimEvent } from "./event";
 import { EventPageDecoder, fetchEventPage } from "./event-page";
+import { PageSlabs } from "./page-slabs";
 import { VsphereError } from "./faults";
 import type { VsphereSession } from "./session";
 import { describe } from "./transport";
@@ -96,6 +97,8 @@ export class EventReader {
   /** failures in a row on `failingSession` (reset by a page read) */
   private failures = 0;
   private failingSession: VsphereSession | undefined;
+  /** the bytes of the page being decoded and of the one read ahead, in reused slabs */
+  private readonly slabs = new PageSlabs();
 
   constructor(private readonly opts: EventReaderOptions) {
     this.pageSize = Math.min(1000, Math.max(1, opts.pageSize ?? 1000));
@@ -166,7 +169,10 @@ export class EventReader {
         let handed = 0;
         for (let i = 0; i <= chunks.length; i++) {
           const events = i < chunks.length ? decoder.push(chunks[i]) : decoder.end();
-          if (i < chunks.length) chunks[i] = EMPTY;
+          if (i < chunks.length) {
+            this.slabs.release(chunks[i]); // decoded into strings: the slab is free
+            chunks[i] = EMPTY;
+          }
           if (events.length === 0) continue;
           if (prefetch === undefined) {
             prefetch = this.fetchPage(session, c, signal);
@@ -204,7 +210,7 @@ export class EventReader {
   }
 
   private fetchPage(session: VsphereSession, c: Collector, signal: AbortSignal): Promise<Buffer[]> {
-    return fetchEventPage(session, c.ref, this.pageSize, signal);
+    return fetchEventPage(session, c.ref, this.pageSize, signal, this.slabs);
   }
 
   /** After an error: decide what to throw away. The next turn of the loop rebuilds it. */

@@ -1,4 +1,5 @@
 /** A vCenter event as read from an event history collector page. */
+import { detach } from "../common/detach";
 import { childText, type XmlNode } from "./xml";
 
 export type EventClass = "event" | "eventex" | "extendedevent";
@@ -35,10 +36,11 @@ export function toVimEvent(node: XmlNode): VimEvent {
   if (!Number.isInteger(key) || createdTime === undefined || createdTime === "") {
     throw new Error(`vCenter sent a ${className} without a valid key and createdTime`);
   }
-  const ev: VimEvent = { key, className, createdTime: createdTime.trim(), node };
+  // what outlives the event (positions, the in-flight window, msg.topic) must not keep the page's text alive
+  const ev: VimEvent = { key, className: detach(className), createdTime: detach(createdTime.trim()), node };
   if (className === "EventEx" || className === "ExtendedEvent") {
     const id = childText(node, "eventTypeId");
-    if (id !== undefined) ev.eventTypeId = id.trim();
+    if (id !== undefined) ev.eventTypeId = detach(id.trim());
   }
   return ev;
 }

@@ -6,6 +6,7 @@
  */
 import type { Dispatcher } from "undici";
 import { VsphereError, type VsphereErrorCode } from "./faults";
+import type { SlabCollector } from "./page-slabs";
 
 export const MIB = 1024 * 1024;
 
@@ -37,9 +38,16 @@ function capError(message: string, code: VsphereErrorCode, params: Record<string
  * The whole body as chunks (never more than `maxBytes` of them). Rejects with a VsphereError:
  * code "response-too-large" past the cap, "response-too-slow" past the deadline, kind
  * "transport" when the connection breaks. The body is destroyed on every failure.
+ * With `into`, every chunk is copied there as it arrives (the network's buffer is not kept) and
+ * the chunks returned are its slabs.
  */
-export async function readBody(body: Dispatcher.ResponseData["body"], limits: BodyLimits, startedAt: number): Promise<{ chunks: Buffer[]; size: number }> {
-  const chunks: Buffer[] = [];
+export async function readBody(
+  body: Dispatcher.ResponseData["body"],
+  limits: BodyLimits,
+  startedAt: number,
+  into?: SlabCollector,
+): Promise<{ chunks: Buffer[]; size: number }> {
+  let chunks: Buffer[] = [];
   let size = 0;
   let timedOut = false;
   const wait = limits.deadline - Date.now();
@@ -56,12 +64,15 @@ export async function readBody(body: Dispatcher.ResponseData["body"], limits: Bo
         body.destroy();
         throw tooLarge(limits.maxBytes);
       }
-      chunks.push(buf);
+      if (into !== undefined) into.add(buf);
+      else chunks.push(buf);
     }
+    if (into !== undefined) chunks = into.views();
     return { chunks, size };
   } catch (err) {
     body.destroy();
     chunks.length = 0;
+    into?.discard();
     if (err instanceof VsphereError) throw err;
     if (timedOut) throw tooSlow(limits.deadline - startedAt);
     throw err;

@@ -6,6 +6,7 @@
 import { Pool, type Dispatcher } from "undici";
 import { VsphereError, faultError, scrubError, type TextScrubber } from "./faults";
 import { DEFAULT_MAX_RESPONSE_BYTES, readBody, tooSlow } from "./response-body";
+import type { PageSlabs } from "./page-slabs";
 import { child, parseXml, type XmlNode } from "./xml";
 import { MAX_CONTROL_XML_DEPTH, scanXml, XmlScanError } from "./xml-scan";
 
@@ -32,6 +33,12 @@ export interface PostOptions {
   signal?: AbortSignal;
   /** override the exchange timeout for long-polling calls (WaitForUpdatesEx) */
   timeoutMs?: number;
+  /**
+   * copy the body into slabs of this pool as it arrives (event pages read ahead: see
+   * page-slabs.ts); the chunks of a 200 answer are then views of its slabs, for the caller to
+   * give back
+   */
+  slabs?: PageSlabs;
 }
 
 const SESSION_COOKIE = "vmware_soap_session";
@@ -132,7 +139,7 @@ export class SoapTransport {
       this.takeCookie(res.headers["set-cookie"]);
       let chunks: Buffer[];
       try {
-        chunks = (await readBody(res.body, { maxBytes: this.maxResponseBytes, deadline }, startedAt)).chunks;
+        chunks = (await readBody(res.body, { maxBytes: this.maxResponseBytes, deadline }, startedAt, opts.slabs?.collector())).chunks;
       } catch (err) {
         if (this.closed) throw new VsphereError("vCenter connection closed", "closed");
         if (err instanceof VsphereError) throw err;
@@ -140,6 +147,7 @@ export class SoapTransport {
       }
       if (res.statusCode === 200) return chunks;
       const text = Buffer.concat(chunks).toString("utf8");
+      opts.slabs?.releaseAll(chunks);
       if (res.statusCode === 500 && text.includes("Fault")) throw parseFault(text, res.statusCode);
       // scrubbed before it is cut: a secret cut in two would survive in part
       const shown = (this.scrubber?.scrub(text) ?? text).slice(0, 200).trim();

@@ -29,12 +29,21 @@ export function parseVimTime(text: string): ParsedTime {
 /** Already UTC and well formed: 2022-03-21T16:35:39[.fraction]Z (what vCenter writes). */
 const UTC_FAST = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d{1,9}))?Z$/;
 
-/** Sortable key: UTC, nine fractional digits. */
+/** Already a key: UTC with nine fractional digits. */
+const KEY_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
+
+/**
+ * Sortable key: UTC, nine fractional digits. Keys are kept for long (the reader remembers the
+ * last 10,000, positions and the in-flight window hold them): a time already in key form is
+ * its own key, and a key built from parts is one flat string (a template literal would make a
+ * tree of four string objects, a view of `text` among them).
+ */
 export function timeKey(text: string): string {
+  if (KEY_FORM.test(text)) return text;
   const fast = UTC_FAST.exec(text);
-  if (fast !== null) return `${text.slice(0, 19)}.${(fast[1] ?? "").padEnd(9, "0")}Z`;
+  if (fast !== null) return [text.slice(0, 19), ".", (fast[1] ?? "").padEnd(9, "0"), "Z"].join("");
   const t = parseVimTime(text);
-  return `${new Date(t.seconds * 1000).toISOString().slice(0, 19)}.${t.fraction.padEnd(9, "0")}Z`;
+  return [new Date(t.seconds * 1000).toISOString().slice(0, 19), ".", t.fraction.padEnd(9, "0"), "Z"].join("");
 }
 
 /**

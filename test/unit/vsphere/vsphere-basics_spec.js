@@ -37,6 +37,15 @@ describe("vCenter times", () => {
     timeKey("2022-03-21T18:35:39.31+02:00").should.equal("2022-03-21T16:35:39.310000000Z");
     (timeKey("2022-03-21T16:35:39.000000001Z") > timeKey("2022-03-21T16:35:39Z")).should.be.true();
   });
+  it("gives the same key whatever form the time takes, a time in key form being its own key", () => {
+    const key = "2022-03-21T16:35:39.310174700Z";
+    timeKey(key).should.equal(key);
+    for (const t of ["2022-03-21T16:35:39.3101747Z", "2022-03-21T17:35:39.3101747+01:00", "2022-03-21T16:35:39.310174700+00:00"]) {
+      timeKey(t).should.equal(key);
+    }
+    timeKey("2022-03-21T16:35:39Z").should.equal("2022-03-21T16:35:39.000000000Z");
+    timeKey("2022-03-21T16:35:39.1234567891Z").should.equal("2022-03-21T16:35:39.123456789Z");
+  });
   it("formats like Go's RFC3339Nano in UTC", () => {
     goUtcTime("2022-03-21T16:35:39.310174700Z").should.equal("2022-03-21T16:35:39.3101747Z");
     goUtcTime("2022-03-21T16:35:39.000Z").should.equal("2022-03-21T16:35:39Z");
