@@ -78,7 +78,8 @@
     /** delivery: the same concept in vcenter-in, horizon-in and cloudevent-in */
     delivery: function (initial) { return { value: initial, validate: oneOf(["acknowledged", "sent"]) }; },
     /** unfinished events at most (delivery acknowledged); empty means the node's default */
-    maxInFlight: function () { return { value: 1000, validate: number(1, 100000, { integer: true, optional: true }) }; },
+    // the sources' window is 100 events (lib/vsphere/settings.ts says why); cloudevent-in passes 1000
+    maxInFlight: function (value) { return { value: value === undefined ? 100 : value, validate: number(1, 100000, { integer: true, optional: true }) }; },
     filter: function () { return { value: "", validate: filterCheck }; },
     checkpointStore: function () { return { value: "" }; },
     checkpointPeriod: function () { return { value: 10, required: true, validate: number(1, Infinity) }; },

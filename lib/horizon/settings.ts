@@ -18,7 +18,7 @@ export interface HorizonInSettings {
 export const HORIZON_IN_DEFAULTS = {
   checkpointPeriod: 10,
   delivery: "acknowledged" as HorizonDelivery,
-  maxInFlight: 1000,
+  maxInFlight: 100, // as vcenter-in (lib/vsphere/settings.ts)
 };
 
 export interface HorizonInConfig {

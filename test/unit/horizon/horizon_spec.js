@@ -83,7 +83,7 @@ describe('lib/horizon basics', () => {
   it('parses settings with defaults and refuses bad values', () => {
     parseHorizonSettings({ address: 'h.example.com' }).should.eql({
       baseUrl: 'https://h.example.com', insecureSSL: false, checkpointStore: '', checkpointPeriod: 10,
-      delivery: 'acknowledged', maxInFlight: 1000,
+      delivery: 'acknowledged', maxInFlight: 100,
     });
     parseHorizonSettings({ address: 'h', insecureSSL: true, checkpointStore: ' file ', checkpointPeriod: '2', delivery: 'sent', maxInFlight: '7' })
       .should.containEql({ insecureSSL: true, checkpointStore: 'file', checkpointPeriod: 2, delivery: 'sent', maxInFlight: 7 });

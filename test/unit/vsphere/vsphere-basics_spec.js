@@ -63,7 +63,7 @@ describe("vcenter-in settings", () => {
   it("applies defaults", () => {
     parseSettings({}).should.eql({
       eventTypes: [], format: "vsphere", payloadEncoding: "json", checkpointStore: "",
-      checkpointPeriod: 10, maxAge: 86400, delivery: "acknowledged", maxInFlight: 1000,
+      checkpointPeriod: 10, maxAge: 86400, delivery: "acknowledged", maxInFlight: 100,
     });
   });
   it("accepts lists and text for eventTypes, dropping blanks and repeats", () => {
