@@ -100,6 +100,18 @@ function rssOf(pid) {
   return Number(m[1]) * 1024;
 }
 
+/** The most a TCP connection can hold in flight on this machine: send plus receive buffer maxima. */
+const KERNEL_SOCKET_BUFFERS = (() => {
+  const max = (file, dflt) => {
+    try {
+      return Number(fs.readFileSync(file, 'utf8').trim().split(/\s+/)[2]) || dflt;
+    } catch {
+      return dflt;
+    }
+  };
+  return max('/proc/sys/net/ipv4/tcp_wmem', 4 * 1024 * 1024) + max('/proc/sys/net/ipv4/tcp_rmem', 6 * 1024 * 1024);
+})();
+
 /** A chunked body that never ends: write until the server answers or drops us (or `max` bytes). */
 function endlessBody(port, path, max) {
   return new Promise((resolve) => {
@@ -233,10 +245,12 @@ for (const listener of LISTENERS) {
         // 413, and the connection is cut right after the limit. A client still writing when the
         // server closes may get the TCP reset before it has read the answer (the kernel drops
         // unread data on a reset; more likely on a busy machine): then it must have been cut
-        // off within a few windows of the 1 MB limit, never after the server read on.
+        // off near the 1 MB limit, never after the server read on. "Near": the bytes the client
+        // counts as written may still sit in its send buffer and the server's receive buffer,
+        // which loopback TCP grows up to the kernel's maxima (a loaded run once saw 4.75 MB).
         if (e.status !== 413) {
           e.status.should.equal(0, JSON.stringify(e));
-          e.sent.should.be.belowOrEqual(4 * 1024 * 1024, `cut off near the limit: ${JSON.stringify(e)}`);
+          e.sent.should.be.belowOrEqual(1024 * 1024 + KERNEL_SOCKET_BUFFERS, `cut off near the limit: ${JSON.stringify(e)}`);
         }
         e.sent.should.be.below(64 * 1024 * 1024, 'the server stopped reading long before the client stopped writing');
       }
