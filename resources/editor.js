@@ -77,8 +77,11 @@
   var prop = {
     /** delivery: the same concept in vcenter-in, horizon-in and cloudevent-in */
     delivery: function (initial) { return { value: initial, validate: oneOf(["acknowledged", "sent"]) }; },
-    /** unfinished events at most (delivery acknowledged); empty means the node's default */
-    // the sources' window is 100 events (lib/vsphere/settings.ts says why); cloudevent-in passes 1000
+    /**
+     * unfinished events at most (delivery acknowledged); empty means the node's default. The
+     * sources' default is 100 (DEFAULT_MAX_IN_FLIGHT in lib/source/types.ts says why);
+     * cloudevent-in passes its own 1000.
+     */
     maxInFlight: function (value) { return { value: value === undefined ? 100 : value, validate: number(1, 100000, { integer: true, optional: true }) }; },
     filter: function () { return { value: "", validate: filterCheck }; },
     checkpointStore: function () { return { value: "" }; },

@@ -1,5 +1,6 @@
 /** Validation and defaults for `horizon-in` settings (flow JSON is a public interface). */
 import { contextStoreName, oneOf, seconds, wholeNumber } from "../common/settings";
+import { DEFAULT_MAX_IN_FLIGHT } from "../source/types";
 
 export type HorizonDelivery = "acknowledged" | "sent";
 
@@ -18,7 +19,7 @@ export interface HorizonInSettings {
 export const HORIZON_IN_DEFAULTS = {
   checkpointPeriod: 10,
   delivery: "acknowledged" as HorizonDelivery,
-  maxInFlight: 100, // as vcenter-in (lib/vsphere/settings.ts)
+  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
 };
 
 export interface HorizonInConfig {

@@ -1,6 +1,7 @@
 /** Validation and defaults for `vcenter-in` settings (flow JSON is a public interface). */
 import type { PayloadEncoding, VsphereFormat } from "./cloudevent";
 import { contextStoreName, oneOf, seconds, wholeNumber } from "../common/settings";
+import { DEFAULT_MAX_IN_FLIGHT } from "../source/types";
 
 export type DeliveryMode = "acknowledged" | "sent";
 
@@ -24,11 +25,7 @@ export const VCENTER_IN_DEFAULTS = {
   checkpointPeriod: 10,
   maxAge: 86_400,
   delivery: "acknowledged" as DeliveryMode,
-  // Events handed on and not yet finished. 100 keeps any sink busy (knative-out at concurrency
-  // 8, eventbridge-out's batches) while the messages waiting in it die young: at 1,000 they outlive
-  // the young generation and a drain into a sink peaked at ~350 MB RSS instead of ~200 MB
-  // (docs/benchmarks.md); it also bounds the duplicates after a failover.
-  maxInFlight: 100,
+  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
 };
 
 export interface VcenterInConfig {
