@@ -251,8 +251,7 @@ function cpuOf(relay) {
 async function measured(relay, url) {
   const c0 = await cpuOf(relay);
   const r = await load(url);
-  r.cpuUsPerEvent = Math.round((await cpuOf(relay)) - c0) / r.requests;
-  r.cpuUsPerEvent = Math.round(r.cpuUsPerEvent);
+  r.cpuUsPerEvent = Math.round(((await cpuOf(relay)) - c0) / r.requests);
   return r;
 }
 
