@@ -5,13 +5,15 @@
  * (backpressure: it stops reading, memory stays bounded).
  */
 
-interface Slot<T> {
-  item: T;
-  acked: boolean;
-}
-
 export class AckWindow<T> {
-  private readonly slots = new Map<number, Slot<T>>();
+  /**
+   * The slots from `head` to `next`, a ring indexed by sequence number modulo its size: the span
+   * is at most `limit` while the caller waits for room(), so the ring is allocated once and an
+   * event costs no allocation here (a Map with one entry per event in flight reallocated its
+   * table every few hundred events, and a drain promoted those tables to the old generation)
+   */
+  private items: (T | undefined)[];
+  private acked: Uint8Array;
   /** sequence number of the oldest slot not yet committed */
   private head = 1;
   private next = 1;
@@ -29,6 +31,9 @@ export class AckWindow<T> {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`in-flight window must be a whole number ≥ 1 (got ${limit})`);
     this.head = first;
     this.next = first;
+    const size = Math.min(limit, 1 << 16);
+    this.items = new Array<T | undefined>(size).fill(undefined);
+    this.acked = new Uint8Array(size);
   }
 
   /** the sequence number the next item gets */
@@ -48,23 +53,42 @@ export class AckWindow<T> {
 
   /** Enter an item; returns its sequence number. */
   add(item: T): number {
+    if (this.next - this.head >= this.items.length) this.grow();
     const seq = this.next++;
-    this.slots.set(seq, { item, acked: false });
+    const i = seq % this.items.length;
+    this.items[i] = item;
+    this.acked[i] = 0;
     return seq;
+  }
+
+  /** More slots (items added without waiting for room, or a limit above the first size). */
+  private grow(): void {
+    const size = this.items.length * 2;
+    const items = new Array<T | undefined>(size).fill(undefined);
+    const acked = new Uint8Array(size);
+    for (let seq = this.head; seq < this.next; seq++) {
+      items[seq % size] = this.items[seq % this.items.length];
+      acked[seq % size] = this.acked[seq % this.items.length];
+    }
+    this.items = items;
+    this.acked = acked;
   }
 
   /** Acknowledge one item (idempotent; unknown numbers are ignored). */
   ack(seq: number): void {
     if (this.closed) return; // nothing is committed once the source has stopped
-    const slot = this.slots.get(seq);
-    if (slot === undefined || slot.acked) return;
-    slot.acked = true;
+    if (!Number.isInteger(seq) || seq < this.head || seq >= this.next) return;
+    const size = this.items.length;
+    if (this.acked[seq % size] === 1) return;
+    this.acked[seq % size] = 1;
     while (this.head < this.next) {
-      const h = this.slots.get(this.head);
-      if (h === undefined || !h.acked) break;
-      this.slots.delete(this.head);
+      const i = this.head % size;
+      if (this.acked[i] !== 1) break;
+      const item = this.items[i] as T;
+      this.items[i] = undefined;
+      this.acked[i] = 0;
       this.head++;
-      this.onCommit(h.item);
+      this.onCommit(item);
     }
     if (this.waiters.length > 0 && this.inFlight < this.limit && this.waking === undefined) {
       // wake the reader on the next turn, not inside the acknowledgement: the sink that

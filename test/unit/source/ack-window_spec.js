@@ -72,6 +72,53 @@ describe("AckWindow (delivery: acknowledged)", () => {
     w.close();
     await wait;
   });
+  it("keeps order and items across many laps of its slots, acknowledged in any order (random model check)", () => {
+    // the slots are a ring of `limit` places: a model (a plain list) must agree after every step
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (const limit of [1, 3, 10]) {
+      const committed = [];
+      const w = new AckWindow(limit, (x) => committed.push(x), 1000);
+      const open = []; // [seq, item] in flight, in order
+      const acked = new Set();
+      let made = 0;
+      const expected = [];
+      for (let step = 0; step < 5000; step++) {
+        if (open.length < limit && rnd() < 0.6) {
+          const item = `e${made++}`;
+          const seq = w.add(item);
+          seq.should.equal(1000 + made - 1);
+          open.push([seq, item]);
+        } else if (open.length > 0) {
+          const [seq] = open[Math.floor(rnd() * open.length)];
+          w.ack(seq);
+          acked.add(seq);
+          while (open.length > 0 && acked.has(open[0][0])) expected.push(open.shift()[1]);
+        }
+        w.inFlight.should.equal(open.length);
+      }
+      committed.should.eql(expected);
+      w.ack(999); // before the first: ignored
+      w.ack(1000); // committed long ago: ignored
+      w.ack(2.5);
+      committed.should.eql(expected);
+    }
+  });
+  it("takes items beyond its limit when a caller adds without waiting for room (grows, loses nothing)", () => {
+    const committed = [];
+    const w = new AckWindow(2, (x) => committed.push(x));
+    const seqs = ["a", "b", "c", "d", "e"].map((x) => w.add(x));
+    w.inFlight.should.equal(5);
+    w.ack(seqs[4]);
+    w.ack(seqs[2]);
+    w.ack(seqs[0]);
+    committed.should.eql(["a"]);
+    w.ack(seqs[1]);
+    committed.should.eql(["a", "b", "c"]);
+    w.ack(seqs[3]);
+    committed.should.eql(["a", "b", "c", "d", "e"]);
+    w.inFlight.should.equal(0);
+  });
   it("refuses a window that is not a positive whole number", () => {
     (() => new AckWindow(0, () => undefined)).should.throw(/whole number/);
   });
