@@ -3,7 +3,8 @@
  * reached has finished with. Free of Node-RED: nodes/ack-hooks.ts feeds it from Node-RED's
  * message hooks (see docs/decisions/0004-acknowledged-delivery.md).
  *
- * A source puts a token (`msg._ackToken`, "<source id>:<sequence>") on each message and holds it
+ * A source puts a token (`msg._ackToken`, "<source id>:<token number>", the number unique in the
+ * runtime) on each message and holds it
  * until the send has been routed. Every copy routed to a node, or handed to a node directly
  * (without routing: link nodes), adds one to the token's count. A node that completes messages
  * takes one off when it completes the copy; a node that never completes messages takes one off
@@ -31,9 +32,133 @@ function describeError(e: unknown): string {
   return String(e);
 }
 
+/**
+ * The counts of the tokens in flight, by token number. Numbers are handed out in increasing
+ * order and mostly finish in about that order, so they live in a ring of slots indexed by number
+ * (allocated once, grown while more than half of it is in use); a number that falls behind the
+ * ring while still in flight moves to a Map. A Map with an entry per event in flight reallocated
+ * its table every few hundred events, and a backlog drain promoted those tables to the old
+ * generation (about 120 bytes per event).
+ */
+class TokenTable {
+  private size = 1024;
+  private counts = new Int32Array(this.size);
+  private seqs = new Float64Array(this.size);
+  private owners: (AckSource | undefined)[] = new Array<AckSource | undefined>(this.size).fill(undefined);
+  /** the lowest number the ring holds */
+  private base = 1;
+  /** the number the next token gets */
+  private next = 1;
+  /** tokens in the ring with a count > 0 */
+  private live = 0;
+  private readonly behind = new Map<number, { owner: AckSource; seq: number; count: number }>();
+
+  /** A new token with count 1. */
+  hold(owner: AckSource, seq: number): number {
+    const t = this.next++;
+    while (t - this.base >= this.size) {
+      if (this.live * 2 > this.size && this.size < MAX_RING) this.grow();
+      else this.evictBase();
+    }
+    const i = t % this.size;
+    this.counts[i] = 1;
+    this.seqs[i] = seq;
+    this.owners[i] = owner;
+    this.live++;
+    return t;
+  }
+
+  /** The count of token `t`, or undefined when it is not in flight. */
+  count(t: number): number | undefined {
+    if (t >= this.base && t < this.next) {
+      const n = this.counts[t % this.size];
+      return n > 0 ? n : undefined;
+    }
+    return this.behind.get(t)?.count;
+  }
+
+  owner(t: number): AckSource | undefined {
+    if (t >= this.base && t < this.next) return this.counts[t % this.size] > 0 ? this.owners[t % this.size] : undefined;
+    return this.behind.get(t)?.owner;
+  }
+
+  seq(t: number): number {
+    if (t >= this.base && t < this.next) return this.seqs[t % this.size];
+    return this.behind.get(t)?.seq ?? NaN;
+  }
+
+  /** Set the count of a token in flight; 0 ends it. */
+  set(t: number, n: number): void {
+    if (t >= this.base && t < this.next) {
+      const i = t % this.size;
+      if (this.counts[i] <= 0) return;
+      if (n > 0) {
+        this.counts[i] = n;
+        return;
+      }
+      this.counts[i] = 0;
+      this.owners[i] = undefined;
+      this.live--;
+      return;
+    }
+    const e = this.behind.get(t);
+    if (e === undefined) return;
+    if (n > 0) e.count = n;
+    else this.behind.delete(t);
+  }
+
+  /** End every token of `owner`. */
+  forget(owner: AckSource): void {
+    for (let i = 0; i < this.size; i++) {
+      if (this.owners[i] === owner && this.counts[i] > 0) {
+        this.counts[i] = 0;
+        this.owners[i] = undefined;
+        this.live--;
+      }
+    }
+    for (const [t, e] of this.behind) if (e.owner === owner) this.behind.delete(t);
+  }
+
+  get inFlight(): number {
+    return this.live + this.behind.size;
+  }
+
+  private evictBase(): void {
+    const i = this.base % this.size;
+    const owner = this.owners[i];
+    if (this.counts[i] > 0 && owner !== undefined) {
+      this.behind.set(this.base, { owner, seq: this.seqs[i], count: this.counts[i] });
+      this.live--;
+    }
+    this.counts[i] = 0;
+    this.owners[i] = undefined;
+    this.base++;
+  }
+
+  private grow(): void {
+    const size = this.size * 2;
+    const counts = new Int32Array(size);
+    const seqs = new Float64Array(size);
+    const owners = new Array<AckSource | undefined>(size).fill(undefined);
+    for (let t = this.base; t < this.next; t++) {
+      const from = t % this.size;
+      counts[t % size] = this.counts[from];
+      seqs[t % size] = this.seqs[from];
+      owners[t % size] = this.owners[from];
+    }
+    this.size = size;
+    this.counts = counts;
+    this.seqs = seqs;
+    this.owners = owners;
+  }
+}
+
+/** the ring grows to at most this many slots; tokens further behind wait in a Map */
+const MAX_RING = 1 << 16;
+
 export class AckTracker {
   private readonly sources = new Map<string, AckSource>();
-  private readonly counts = new Map<string, number>();
+  private readonly tokens = new TokenTable();
   /** copies counted when routed (preDeliver), so their onReceive does not count them again */
   private readonly routed = new WeakSet<object>();
 
@@ -86,54 +211,78 @@ export class AckTracker {
 
   // ---- for AckSource
 
-  /** @internal */ hold(token: string): void {
-    this.counts.set(token, 1);
+  /** @internal A new token of `source` for its message `seq`, held once; returns the token. */
+  hold(source: AckSource, seq: number): string {
+    return `${source.id}:${this.tokens.hold(source, seq)}`;
   }
 
   /** @internal */ count(token: string): number | undefined {
-    return this.counts.get(token);
+    const t = this.numberOf(token);
+    return t === undefined ? undefined : this.tokens.count(t);
   }
 
   /** @internal */ setCount(token: string, n: number): void {
-    this.counts.set(token, n);
+    const t = this.numberOf(token);
+    if (t !== undefined) this.tokens.set(t, n);
   }
 
-  /** @internal */ add(token: string, delta: number): void {
-    const n = (this.counts.get(token) ?? 0) + delta;
-    if (n > 0) {
-      this.counts.set(token, n);
-      return;
-    }
-    this.counts.delete(token);
-    const [source, seq] = this.split(token);
-    this.sources.get(source)?.acknowledge(seq);
+  /** @internal */ addTo(token: string, delta: number): void {
+    const t = this.numberOf(token);
+    if (t !== undefined) this.add(t, delta);
   }
 
   /** @internal */ forget(source: AckSource): void {
     if (this.sources.get(source.id) === source) this.sources.delete(source.id);
-    const prefix = `${source.id}:`;
-    for (const t of this.counts.keys()) if (t.startsWith(prefix)) this.counts.delete(t);
+    this.tokens.forget(source);
   }
 
   /** tokens being tracked (tests: nothing may be left behind) */
   get size(): number {
-    return this.counts.size;
+    return this.tokens.inFlight;
   }
 
-  private tokenOf(msg: unknown): string | undefined {
+  private add(t: number, delta: number): void {
+    const c = this.tokens.count(t);
+    if (c === undefined) return;
+    const n = c + delta;
+    if (n > 0) {
+      this.tokens.set(t, n);
+      return;
+    }
+    const owner = this.tokens.owner(t);
+    const seq = this.tokens.seq(t);
+    this.tokens.set(t, 0);
+    owner?.acknowledge(seq);
+  }
+
+  /** The token number of a message in flight, or undefined (foreign, forged, finished). */
+  private tokenOf(msg: unknown): number | undefined {
     if (msg === null || typeof msg !== "object") return undefined;
-    const t = (msg as Record<string, unknown>)[ACK_TOKEN];
-    return typeof t === "string" && this.counts.has(t) ? t : undefined;
+    const token = (msg as Record<string, unknown>)[ACK_TOKEN];
+    return typeof token === "string" ? this.numberOf(token) : undefined;
   }
 
-  private split(token: string): [string, number] {
+  /**
+   * "<source id>:<number>" → the number, when that token is in flight for that source; parsed
+   * without allocating (this runs four times per message copy)
+   */
+  private numberOf(token: string): number | undefined {
     const colon = token.lastIndexOf(":");
-    return [token.slice(0, colon), Number(token.slice(colon + 1))];
+    const end = token.length;
+    if (colon < 0 || end - colon < 2 || end - colon > 16) return undefined;
+    let t = 0;
+    for (let i = colon + 1; i < end; i++) {
+      const d = token.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return undefined;
+      t = t * 10 + d;
+    }
+    const owner = this.tokens.owner(t);
+    if (owner === undefined || owner.id.length !== colon || !token.startsWith(owner.id)) return undefined;
+    return t;
   }
 
-  private markFailed(token: string, reason: () => string): void {
-    const [source, seq] = this.split(token);
-    this.sources.get(source)?.fail(seq, reason);
+  private markFailed(t: number, reason: () => string): void {
+    this.tokens.owner(t)?.fail(this.tokens.seq(t), reason);
   }
 }
 
@@ -182,8 +331,7 @@ export class AckSource {
    * `send`, else after this turn). A throw from `send` lets go of the hold and is rethrown.
    */
   send(msg: Record<string, unknown>, seq: number, send: (msg: Record<string, unknown>) => void): void {
-    const token = `${this.id}:${seq}`;
-    this.tracker.hold(token);
+    const token = this.tracker.hold(this, seq);
     msg[ACK_TOKEN] = token;
     try {
       send(msg);
@@ -191,7 +339,7 @@ export class AckSource {
       // let go of the hold: copies already routed still count, and once they are finished (at
       // once when none was routed) the message is acknowledged: it never stalls a window
       this.pending = this.pending.filter((t) => t !== token);
-      if (this.tracker.count(token) !== undefined) this.tracker.add(token, -1);
+      if (this.tracker.count(token) !== undefined) this.tracker.addTo(token, -1);
       throw err;
     }
     if (!this.releaseIfRouted(token) && this.pending.push(token) === 1) setImmediate(() => this.releasePending());
@@ -199,7 +347,7 @@ export class AckSource {
 
   /** Let go of every hold still waiting for its turn. */
   releasePending(): void {
-    for (const t of this.pending.splice(0)) if (this.tracker.count(t) !== undefined) this.tracker.add(t, -1);
+    for (const t of this.pending.splice(0)) if (this.tracker.count(t) !== undefined) this.tracker.addTo(t, -1);
   }
 
   /**

@@ -87,9 +87,9 @@ describe("source: acknowledgement hooks", () => {
   });
 
   it("acknowledges once every node that got a copy has completed it", () => {
-    const { s, acked } = source();
+    const { s, acked, id } = source();
     const [a, b] = route(s, 1, [doneNode, doneNode]);
-    a[ACK_TOKEN].should.match(/:1$/);
+    a[ACK_TOKEN].should.match(new RegExp(`^${id}:[1-9][0-9]*$`));
     b[ACK_TOKEN].should.equal(a[ACK_TOKEN]);
     deliver(a, doneNode);
     deliver(b, doneNode);
@@ -159,6 +159,52 @@ describe("source: acknowledgement hooks", () => {
     const copy = { ...dl, error: { message: "dead letter" } };
     RED.fire("preDeliver", { msg: copy, destination: { node: doneNode } });
     failed.should.eql([[3, "sink said no"], [4, "dead letter"]]);
+    s.close();
+  });
+
+  it("an event stuck in the flow while 200,000 others pass is still acknowledged, and nothing is left behind", () => {
+    const before = tracker.size;
+    const { s, acked } = source({ failures: true });
+    const stuck = sendTo(s, 1, [doneNode]);
+    deliver(stuck, doneNode);
+    const done = (m) => RED.fire("onComplete", { msg: m, node: { node: doneNode } });
+    for (let seq = 2; seq <= 200001; seq++) {
+      const m = sendTo(s, seq, [doneNode]);
+      deliver(m, doneNode);
+      done(m);
+    }
+    acked.length.should.equal(200000);
+    acked.includes(1).should.be.false();
+    tracker.size.should.equal(before + 1);
+    // a forged token with the stuck one's number but another source's id counts for nothing
+    const forged = { ...stuck, [ACK_TOKEN]: stuck[ACK_TOKEN].replace(/^[^:]+/, "nobody") };
+    done(forged);
+    acked.includes(1).should.be.false();
+    done(stuck);
+    acked[acked.length - 1].should.equal(1);
+    tracker.size.should.equal(before);
+    s.close();
+  });
+
+  it("thousands in flight at once, finished in random order: each acknowledged exactly once", () => {
+    const before = tracker.size;
+    const { s, acked } = source();
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const open = [];
+    for (let seq = 1; seq <= 5000; seq++) {
+      const m = sendTo(s, seq, [doneNode]);
+      deliver(m, doneNode);
+      open.push(m);
+    }
+    tracker.size.should.equal(before + 5000);
+    while (open.length > 0) {
+      const [m] = open.splice(Math.floor(rnd() * open.length), 1);
+      RED.fire("onComplete", { msg: m, node: { node: doneNode } });
+      RED.fire("onComplete", { msg: m, node: { node: doneNode } }); // a second completion counts for nothing
+    }
+    acked.slice().sort((a, b) => a - b).should.eql(Array.from({ length: 5000 }, (_, i) => i + 1));
+    tracker.size.should.equal(before);
     s.close();
   });
 
