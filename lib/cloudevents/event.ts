@@ -133,19 +133,36 @@ function checkString(
 
 /** Is this a valid RFC 3339 timestamp (with a real calendar date)? */
 export function isRfc3339(value: string): boolean {
-  const m = RFC3339.exec(value);
-  if (!m) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = Number(m[6]);
+  // checked with test(), then read by position: exec() allocated a match array and ten strings
+  // for every event a sink encodes
+  if (!RFC3339.test(value)) return false;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  const hour = digits(value, 11, 2);
+  const minute = digits(value, 14, 2);
+  const second = digits(value, 17, 2);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return false;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day > daysInMonth) return false;
-  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return false;
+  if (day > daysInMonth(year, month)) return false;
+  const last = value.charCodeAt(value.length - 1);
+  if (last !== 90 /* Z */ && last !== 122 /* z */) {
+    // the offset: ±hh:mm at the end
+    const at = value.length - 5;
+    if (digits(value, at, 2) > 23 || digits(value, at + 3, 2) > 59) return false;
+  }
   return true;
+}
+
+/** The decimal number of `length` ASCII digits at `at` (the caller has matched them). */
+function digits(s: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**

@@ -78,7 +78,8 @@ export class KnativeSink {
     let headers: Record<string, string>;
     let body: string | Buffer;
     try {
-      const m = toHttp(toCloudEvent(payload, this.settings.wrap), this.settings.encoding);
+      // toCloudEvent validates (a payload that is a CloudEvent) or builds a valid one: once is enough
+      const m = toHttp(toCloudEvent(payload, this.settings.wrap), this.settings.encoding, { validate: false });
       headers = m.headers;
       body = m.body;
     } catch (err) {

@@ -144,7 +144,7 @@ export class OpenFaasSink {
     }
     let body: string;
     try {
-      body = toStructured(toCloudEvent(payload, this.settings.wrap)).body as string;
+      body = toStructured(toCloudEvent(payload, this.settings.wrap), { validate: false }).body as string; // toCloudEvent validated it
     } catch (err) {
       const results = fns.map((fn) => invocationResult(fn, invalidEventResult(err)));
       for (const r of results) this.report(onResult, r);

@@ -86,6 +86,21 @@ describe('cloudevents: validateCloudEvent', function () {
     should(ce.validateCloudEvent(base({ subject: null, time: null, ext: null, abcdefghijklmnopqrstuvwxyz0123: 'x' }))).be.undefined();
   });
 
+  it('reads RFC 3339 times field by field: calendar, leap years, clock and offset ranges', function () {
+    const ok = [
+      '2024-02-29T00:00:00Z', '2000-02-29T12:00:00z', '2026-12-31T23:59:60Z', '2026-04-30T10:00:00.5+14:00',
+      '2026-01-31t00:00:00-23:59', '2026-11-24T10:00:00.123456789+02:00',
+    ];
+    const bad = [
+      '2026-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z',
+      '2026-01-00T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T10:60:00Z', '2026-01-01T10:00:61Z',
+      '2026-01-01T10:00:00+24:00', '2026-01-01T10:00:00+02:60', '2026-01-01 10:00:00Z', '2026-1-01T10:00:00Z',
+      '2026-01-01T10:00:00.Z', '2026-01-01T10:00:00+0200',
+    ];
+    for (const t of ok) should(ce.validateCloudEvent(base({ time: t })) === undefined).be.true(t);
+    for (const t of bad) ce.validateCloudEvent(base({ time: t })).should.have.property('attribute', 'time');
+  });
+
   it('assertCloudEvent throws the same error', function () {
     (() => ce.assertCloudEvent(base({ source: '' }))).should.throw(ce.CloudEventValidationError, { attribute: 'source' });
   });
