@@ -447,7 +447,9 @@ function notCloudEvent(req: IncomingMessage): string | undefined {
 
 function requestInfo(req: IncomingMessage, path: string): RequestInfo {
   const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
+  const all = req.headers;
+  for (const k in all) {
+    const v = all[k];
     if (v === undefined || k === "authorization" || k === "proxy-authorization") continue;
     headers[k] = v;
   }
