@@ -68,6 +68,8 @@ export const FAILURES_BEFORE_NEW_LOGIN = 3;
 /** collectors waiting to be destroyed once calls work again; older ones are given up */
 const ORPHAN_LIMIT = 64;
 const EMPTY = Buffer.alloc(0);
+/** bytes of a page decoded at a time (about five events) */
+const PIECE = 8 * 1024;
 const DEFAULT_IDLE = [1000, 2000, 4000, 5000];
 
 interface Collector {
@@ -167,11 +169,24 @@ export class EventReader {
           this.opts.log.warn(`skipped a malformed event: ${this.opts.connection.scrub(err.message)}`),
         );
         let handed = 0;
-        for (let i = 0; i <= chunks.length; i++) {
-          const events = i < chunks.length ? decoder.push(chunks[i]) : decoder.end();
-          if (i < chunks.length) {
-            this.slabs.release(chunks[i]); // decoded into strings: the slab is free
-            chunks[i] = EMPTY;
+        // a slab is decoded a piece at a time (PIECE bytes, a few events): the events decoded
+        // and not yet handed on then wait for the window a few at a time, not a slab's worth
+        for (let i = 0, at = 0; i <= chunks.length; ) {
+          let events: VimEvent[];
+          if (i === chunks.length) {
+            events = decoder.end();
+            i++;
+          } else {
+            const chunk = chunks[i];
+            const end = Math.min(chunk.length, at + PIECE);
+            events = decoder.push(end - at === chunk.length ? chunk : chunk.subarray(at, end));
+            at = end;
+            if (at >= chunk.length) {
+              this.slabs.release(chunk); // decoded into strings: the slab is free
+              chunks[i] = EMPTY;
+              i++;
+              at = 0;
+            }
           }
           if (events.length === 0) continue;
           if (prefetch === undefined) {
@@ -180,8 +195,9 @@ export class EventReader {
           }
           handed += events.length;
           await this.handOn(events, session);
-          // let what these events started run (a flow delivers on setImmediate) before more
-          await new Promise((resolve) => setImmediate(resolve));
+          // after a slab: let what these events started run (a flow delivers on setImmediate)
+          // before more
+          if (at === 0) await new Promise((resolve) => setImmediate(resolve));
           if (signal.aborted) break;
         }
         if (handed > 0) {
