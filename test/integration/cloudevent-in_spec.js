@@ -258,6 +258,31 @@ describe('cloudevent-in in Node-RED (admin and node roots both "/")', function (
     events().length.should.equal(3);
   });
 
+  it('delivery acknowledged across link nodes, a delay node and a second wire: 200 only once every branch has finished', async () => {
+    const consumer = [
+      // x and y: Node-RED takes a node without a position for a config node, and link nodes
+      // referring to each other for a circular config dependency
+      { id: 'lo', type: 'link out', z: TAB, mode: 'link', links: ['li'], x: 100, y: 100, wires: [] },
+      { id: 'li', type: 'link in', z: TAB, links: ['lo'], x: 100, y: 200, wires: [['dl']] },
+      { id: 'dl', type: 'delay', z: TAB, pauseType: 'delay', timeout: '400', timeoutUnits: 'milliseconds', rate: '1', nbRateUnits: '1', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: false, outputs: 1, wires: [['s1']] },
+      sinkNode('s1', 'events', TAB),
+      { id: 'slow', type: 'function', z: TAB, func: 'await new Promise((r) => setTimeout(r, 150)); return msg;', outputs: 1, wires: [['s2']] },
+      sinkNode('s2', 'events2', TAB),
+    ];
+    const nodes = flow({ delivery: 'acknowledged', responseTimeout: 5 }, consumer);
+    nodes.find((n) => n.id === 'ce1').wires = [['lo', 'slow']];
+    await deploy(nodes);
+    const h = (id) => ({ 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/a', 'ce-type': 't' });
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      const res = await post(nr.url + '/events', h(`link-${i}`), '');
+      res.status.should.equal(200);
+      (Date.now() - t0).should.be.aboveOrEqual(380, 'answered before the delayed branch finished');
+      events('events').length.should.equal(i + 1);
+      events('events2').length.should.equal(i + 1);
+    }
+  });
+
   it('delivery acknowledged through knative-out: 200 after the target accepted, 500 when dead-lettered (wired or not)', async function () {
     const types = await nr.RED.runtime.nodes.getNodeList({}).catch(() => []);
     if (!types.some((s) => (s.types || []).includes('knative-out'))) this.skip();
