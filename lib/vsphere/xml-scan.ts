@@ -5,6 +5,7 @@
  * the five predefined entity references, CDATA, comments and processing instructions; it
  * refuses DOCTYPE (no entity expansion, ever) and anything not well formed, with the offset.
  */
+import { detach } from "../common/detach";
 import { XSI_NS, type XmlNode } from "./xml";
 
 export class XmlScanError extends Error {
@@ -49,6 +50,19 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
+/**
+ * The children of an element that has none (yet): one shared, frozen array, replaced by the
+ * element's own array with its first child. Most elements of an event page are leaves.
+ */
+const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
+
+/** Element names seen: qualified and local name, by a hash of the name's characters. */
+interface KnownName {
+  qname: string;
+  local: string;
+}
+const NAME_SLOTS = 1024;
+
 interface Frame {
   node: XmlNode;
   qname: string;
@@ -88,6 +102,10 @@ const SMALL_TAIL = 4096;
  */
 export class XmlScanner {
   private readonly stack: Frame[] = [];
+  /** frames of closed elements, reused (an event page has tens of elements per event) */
+  private readonly spareFrames: Frame[] = [];
+  /** element names by hash: a page repeats the same hundred names (no string per tag) */
+  private readonly names: (KnownName | undefined)[] = new Array<KnownName | undefined>(NAME_SLOTS).fill(undefined);
   private root: XmlNode | undefined;
   private buf = "";
   /** text written after buf and not scanned yet (joined once the tail is worth a new try) */
@@ -177,8 +195,11 @@ export class XmlScanner {
     const depth = stack.length + 1;
     const parent = stack[stack.length - 1]?.node;
     if (depth === this.emitDepth && this.onElement !== undefined) this.onElement(frame.node, parent);
-    else if (parent !== undefined) parent.children.push(frame.node);
-    else this.root = frame.node;
+    else if (parent !== undefined) {
+      if (parent.children === NO_CHILDREN) parent.children = [frame.node];
+      else parent.children.push(frame.node);
+    } else this.root = frame.node;
+    this.spareFrames.push(frame);
   }
 
   /** Consume complete tokens from buf; keep an incomplete tail unless `final`. */
@@ -271,10 +292,23 @@ export class XmlScanner {
     // (no closure for the "incomplete" exits: one per start tag was a tenth of all the
     // allocation of a drain)
     let i = lt + 1;
-    while (i < len && !isNameEnd(xml.charCodeAt(i))) i++;
+    let hash = 0;
+    for (; i < len; i++) {
+      const c = xml.charCodeAt(i);
+      if (isNameEnd(c)) break;
+      hash = (hash * 31 + c) | 0;
+    }
     if (i >= len) this.incomplete(final, lt, "unterminated start tag");
     if (i === lt + 1) throw new XmlScanError("empty element name", base + lt);
-    const qname = xml.slice(lt + 1, i);
+    const slot = hash & (NAME_SLOTS - 1);
+    let known = this.names[slot];
+    if (known === undefined || known.qname.length !== i - lt - 1 || !xml.startsWith(known.qname, lt + 1)) {
+      // a copy, not a view of the page text (the table outlives the page)
+      const q = detach(xml.slice(lt + 1, i));
+      known = { qname: q, local: localName(q) };
+      this.names[slot] = known;
+    }
+    const qname = known.qname;
     /** name, value, name, value, ... (pairs would be one more array per attribute) */
     let attrs: string[] | undefined;
     let selfClosing = false;
@@ -313,8 +347,14 @@ export class XmlScanner {
       (attrs ??= []).push(aname, raw.indexOf("&") === -1 ? raw : decode(raw, base + i + 1));
       i = vEnd + 1;
     }
-    const node: XmlNode = { name: localName(qname), children: [], text: "" };
-    const frame: Frame = { node, qname, ns: undefined };
+    const node: XmlNode = { name: known.local, children: NO_CHILDREN, text: "" };
+    let frame = this.spareFrames.pop();
+    if (frame === undefined) frame = { node, qname, ns: undefined };
+    else {
+      frame.node = node;
+      frame.qname = qname;
+      frame.ns = undefined;
+    }
     if (attrs !== undefined) {
       for (let k = 0; k < attrs.length; k += 2) {
         const n = attrs[k];
