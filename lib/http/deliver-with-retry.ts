@@ -31,7 +31,7 @@ export function deliverWithRetry(
   signal?: AbortSignal,
 ): Promise<DeliveryResult> {
   const started = performance.now();
-  if (signal?.aborted || sender.closed) return Promise.resolve(closedResult(0, started, undefined));
+  if (signal?.aborted || sender.closed) return Promise.resolve(closedResult(0, started));
   return sendOnce(sender, request, signal).then((outcome) =>
     outcome.kind === "response" && outcome.statusCode >= 200 && outcome.statusCode < 300
       ? delivered(outcome, 1, started)
