@@ -184,12 +184,14 @@ describe("XML scanner, linear in the input (issue 11: a huge token cost quadrati
   }
 
   for (const kind of ["text", "attribute", "attribute with >", "comment", "cdata"]) {
-    it(`scans a 16 MB ${kind} token in 64 KB chunks in well under a second, and 4× the input costs < 6× the time`, function () {
+    it(`scans a 16 MB ${kind} token in 64 KB chunks in well under a second, and 16× the input costs < 48× the time`, function () {
       this.timeout(90000);
-      const { 4: t4, 16: t16 } = timeInChild(kind, [4, 16]);
+      const { 1: t1, 16: t16 } = timeInChild(kind, [1, 16]);
       t16.should.be.below(1000, `16 MB ${kind} took ${t16.toFixed(0)} ms`);
-      // quadratic work would make this ratio about 16
-      (t16 / Math.max(t4, 1)).should.be.below(6, `4 MB: ${t4.toFixed(1)} ms, 16 MB: ${t16.toFixed(1)} ms`);
+      // linear work makes this ratio about 16, quadratic work about 256; the margin of 3× is for
+      // the garbage collector, whose cost for strings of many MB grows faster than their size (in
+      // CI a 4× step once cost 6.05× with a linear scanner)
+      (t16 / Math.max(t1, 1)).should.be.below(48, `1 MB: ${t1.toFixed(1)} ms, 16 MB: ${t16.toFixed(1)} ms`);
     });
   }
 
