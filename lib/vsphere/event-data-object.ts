@@ -28,10 +28,23 @@ function objScalar(kind: Kind, bits: number, node: XmlNode): unknown {
     case Kind.Bytes:
       return base64(text);
     case Kind.MoRef:
-      return { Type: node.attrs?.type ?? "", Value: text };
+      return moRef(node.attrs?.type ?? "", text);
     default:
       return null;
   }
+}
+
+/**
+ * A ManagedObjectReference of the payload ({Type, Value}, in that order). Built from an empty
+ * object, not a literal with properties: the payload lives as long as its event is in flight, and
+ * V8 may allocate a literal site's objects straight into the old generation (see Element in
+ * xml-scan.ts; test/unit/vsphere/pretenuring_spec.js).
+ */
+function moRef(type: string, value: string): Record<string, string> {
+  const ref: Record<string, string> = {};
+  ref.Type = type;
+  ref.Value = value;
+  return ref;
 }
 
 function objZero(f: PField, ctx: Conversion): unknown {
@@ -49,7 +62,7 @@ function objZero(f: PField, ctx: Conversion): unknown {
     case Kind.Time:
       return GO_ZERO_TIME;
     case Kind.MoRef:
-      return { Type: "", Value: "" };
+      return moRef("", "");
     case Kind.Struct:
       return objStruct(EMPTY_NODE, fieldPlan(f), ctx);
     default:
@@ -90,10 +103,9 @@ export function objStruct(node: XmlNode, plan: Plan, ctx: Conversion): Record<st
     if (s === undefined) {
       out[f.go] = f.shape === Shape.Value ? objZero(f, ctx) : null;
     } else if (f.many) {
-      const a = s as XmlNode[];
-      const arr = new Array<unknown>(a.length);
-      for (let j = 0; j < a.length; j++) arr[j] = objOne(f, a[j], ctx);
-      out[f.go] = arr;
+      // map, not `new Array(n)`: a builtin's array has no allocation site V8 could pretenure
+      // (see Element in xml-scan.ts); the array lives as long as the event is in flight
+      out[f.go] = (s as XmlNode[]).map((n) => objOne(f, n, ctx));
     } else {
       out[f.go] = objOne(f, s as XmlNode, ctx);
     }

@@ -28,6 +28,22 @@ export function eventTypeName(ev: VimEvent): string {
   return ev.eventTypeId !== undefined && ev.eventTypeId !== "" ? ev.eventTypeId : ev.className;
 }
 
+/**
+ * A class, not an object literal: an event waits in the reader with its element tree until the
+ * in-flight window has room, and V8 may allocate a literal site's objects straight into the old
+ * generation, where they would keep the whole tree and its page text alive through scavenges
+ * (see Element in xml-scan.ts).
+ */
+class ReadEvent implements VimEvent {
+  declare eventTypeId?: string;
+  constructor(
+    readonly key: number,
+    readonly className: string,
+    readonly createdTime: string,
+    readonly node: XmlNode,
+  ) {}
+}
+
 export function toVimEvent(node: XmlNode): VimEvent {
   const className = node.type ?? node.name;
   const keyText = childText(node, "key");
@@ -37,7 +53,7 @@ export function toVimEvent(node: XmlNode): VimEvent {
     throw new Error(`vCenter sent a ${className} without a valid key and createdTime`);
   }
   // what outlives the event (positions, the in-flight window, msg.topic) must not keep the page's text alive
-  const ev: VimEvent = { key, className: detach(className), createdTime: detach(createdTime.trim()), node };
+  const ev: VimEvent = new ReadEvent(key, detach(className), detach(createdTime.trim()), node);
   if (className === "EventEx" || className === "ExtendedEvent") {
     const id = childText(node, "eventTypeId");
     if (id !== undefined) ev.eventTypeId = detach(id.trim());
