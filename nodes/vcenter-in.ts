@@ -53,15 +53,19 @@ export = function (RED: NodeAPI): void {
       return fail(node, RED._("vcenter-in.errors.bad-server", { reason: server.configError ?? "" }));
     }
     let closing = false;
-    const message = (ev: VimEvent, session: VsphereSession): { topic: string; payload: CloudEvent } => ({
-      topic: eventTypeName(ev),
-      payload: vsphereCloudEvent(ev, {
+    // the message from an empty object, not a literal with properties: it lives as long as the
+    // event is in flight (see vsphereCloudEvent)
+    const message = (ev: VimEvent, session: VsphereSession): { topic: string; payload: CloudEvent } => {
+      const msg = {} as { topic: string; payload: CloudEvent };
+      msg.topic = eventTypeName(ev);
+      msg.payload = vsphereCloudEvent(ev, {
         source: session.sdkUrl,
         apiVersion: session.content.apiVersion,
         format: settings.format,
         encoding: settings.payloadEncoding,
-      }),
-    });
+      });
+      return msg;
+    };
     const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m) };
 
     const runner = runSource<PassedEvent, VsphereCheckpoint>(RED, node, {
