@@ -25,6 +25,11 @@
  *   npm run build && node bench/relay.js [--seconds 5] [--connections 32] [--runs 2]
  *                                        [--modes acknowledged,sent,own-acknowledged,own-sent,floor,core]
  *                                        [--admin-root / | /admin] [--profile dir]
+ *
+ * --profile dir: a V8 CPU profile of the Node-RED process (dir) and of each raw relay
+ * (dir/raw-<mode>); with HEAP=1 also a sampling heap profile of each (node-red.heapprofile,
+ * raw-<mode>.heapprofile) of every allocation, or with HEAPPROF_MINOR=0 only of what outlived
+ * the young generation (where promoted garbage comes from).
  */
 const path = require('node:path');
 const fs = require('node:fs');
@@ -53,6 +58,23 @@ const path = require('path');
 const http = require('http');
 const repoRoot = process.env.REPO_ROOT;
 const RED = require(path.join(repoRoot, 'node_modules', 'node-red'));
+// HEAPPROF=<file>: sample every allocation (those the young generation collects included) from
+// the start to the stop message, written as a .heapprofile: where the garbage comes from
+let heapProf;
+if (process.env.HEAPPROF) {
+  heapProf = new (require('inspector').Session)();
+  heapProf.connect();
+  heapProf.post('HeapProfiler.enable');
+  heapProf.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.HEAPPROF_MINOR !== '0' });
+}
+function writeHeapProfile() {
+  if (!heapProf) return Promise.resolve();
+  return new Promise((resolve) => heapProf.post('HeapProfiler.stopSampling', (err, r) => {
+    if (!err) require('fs').writeFileSync(process.env.HEAPPROF, JSON.stringify(r.profile));
+    resolve();
+  }));
+}
+
 const express = require(path.join(repoRoot, 'node_modules', 'express'));
 const settings = {
   userDir: process.env.USER_DIR, flowFile: 'flows.json', credentialSecret: 'bench',
@@ -90,7 +112,7 @@ process.on('message', async (m) => {
     process.send({ floor: true });
   }
   if (m.cpu) { const c = process.cpuUsage(); process.send({ cpuUs: c.user + c.system }); }
-  if (m.stop) { await RED.stop(); process.exit(0); }
+  if (m.stop) { await writeHeapProfile(); await RED.stop(); process.exit(0); }
 });
 `;
 
@@ -98,6 +120,23 @@ const RAW_CHILD = `
 'use strict';
 const http = require('http');
 const undici = require(process.env.UNDICI);
+// HEAPPROF=<file>: sample every allocation (those the young generation collects included) from
+// the start to the stop message, written as a .heapprofile: where the garbage comes from
+let heapProf;
+if (process.env.HEAPPROF) {
+  heapProf = new (require('inspector').Session)();
+  heapProf.connect();
+  heapProf.post('HeapProfiler.enable');
+  heapProf.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.HEAPPROF_MINOR !== '0' });
+}
+function writeHeapProfile() {
+  if (!heapProf) return Promise.resolve();
+  return new Promise((resolve) => heapProf.post('HeapProfiler.stopSampling', (err, r) => {
+    if (!err) require('fs').writeFileSync(process.env.HEAPPROF, JSON.stringify(r.profile));
+    resolve();
+  }));
+}
+
 const target = new URL(process.env.TARGET);
 const mode = process.env.MODE;
 const pool = new undici.Pool(target.origin, { connections: Number(process.env.CONNECTIONS), keepAliveTimeout: 30000 });
@@ -127,7 +166,7 @@ server.keepAliveTimeout = 30000;
 server.listen(0, '127.0.0.1', () => process.send({ url: 'http://127.0.0.1:' + server.address().port + '/relay' }));
 process.on('message', (m) => {
   if (m.cpu) { const c = process.cpuUsage(); process.send({ cpuUs: c.user + c.system }); }
-  if (m.stop) process.exit(0);
+  if (m.stop) writeHeapProfile().then(() => process.exit(0));
 });
 `;
 
@@ -154,7 +193,7 @@ function startChild(code, env, execArgv = []) {
     stop: () => {
       child.send({ stop: true });
       return new Promise((resolve) => {
-        const t = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 5000);
+        const t = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 30000);
         child.on('exit', () => { clearTimeout(t); fs.rmSync(dir, { recursive: true, force: true }); resolve(); });
       });
     },
@@ -259,7 +298,7 @@ async function main() {
   const peer = await startPeer();
   const results = { seconds: SECONDS, connections: CONNECTIONS, httpAdminRoot: ADMIN_ROOT, node: process.version, cpus: os.cpus().length, pairs: {} };
   // --profile <dir>: a CPU profile of the Node-RED process
-  const nr = await startChild(NODE_RED_CHILD, { REPO_ROOT: repoRoot, ADMIN_ROOT }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
+  const nr = await startChild(NODE_RED_CHILD, { REPO_ROOT: repoRoot, ADMIN_ROOT, ...(PROFILE_DIR && process.env.HEAP ? { HEAPPROF: path.join(PROFILE_DIR, 'node-red.heapprofile') } : {}) }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
   try {
     for (const mode of MODES) {
       const own = mode.startsWith('own-');
@@ -288,7 +327,7 @@ async function main() {
         await new Promise((resolve) => { nr.child.send({ deploy: flow }); nr.next((m) => m.deployed).then(resolve); });
         if (own) await listening(ownPort);
       }
-      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), TARGET: peer.url, MODE: mode === 'floor' || mode === 'core' ? 'sent' : delivery, CONNECTIONS: String(CONNECTIONS) });
+      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), TARGET: peer.url, MODE: mode === 'floor' || mode === 'core' ? 'sent' : delivery, CONNECTIONS: String(CONNECTIONS), ...(PROFILE_DIR && process.env.HEAP ? { HEAPPROF: path.join(PROFILE_DIR, 'raw-' + mode + '.heapprofile') } : {}) }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE_DIR, 'raw-' + mode)] : []);
       const runs = [];
       try {
         for (let r = 0; r < RUNS; r++) {
