@@ -52,12 +52,8 @@ const ADMIN_ROOT = String(arg('admin-root', '/'));
 const WARMUP_MS = 1500;
 const repoRoot = path.join(__dirname, '..');
 
-const NODE_RED_CHILD = `
-'use strict';
-const path = require('path');
-const http = require('http');
-const repoRoot = process.env.REPO_ROOT;
-const RED = require(path.join(repoRoot, 'node_modules', 'node-red'));
+/** In both children: */
+const HEAP_PROFILE = `
 // HEAPPROF=<file>: sample every allocation (those the young generation collects included) from
 // the start to the stop message, written as a .heapprofile: where the garbage comes from
 let heapProf;
@@ -74,6 +70,15 @@ function writeHeapProfile() {
     resolve();
   }));
 }
+`;
+
+const NODE_RED_CHILD = `
+'use strict';
+const path = require('path');
+const http = require('http');
+const repoRoot = process.env.REPO_ROOT;
+const RED = require(path.join(repoRoot, 'node_modules', 'node-red'));
+${HEAP_PROFILE}
 
 const express = require(path.join(repoRoot, 'node_modules', 'express'));
 const settings = {
@@ -120,22 +125,7 @@ const RAW_CHILD = `
 'use strict';
 const http = require('http');
 const undici = require(process.env.UNDICI);
-// HEAPPROF=<file>: sample every allocation (those the young generation collects included) from
-// the start to the stop message, written as a .heapprofile: where the garbage comes from
-let heapProf;
-if (process.env.HEAPPROF) {
-  heapProf = new (require('inspector').Session)();
-  heapProf.connect();
-  heapProf.post('HeapProfiler.enable');
-  heapProf.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.HEAPPROF_MINOR !== '0' });
-}
-function writeHeapProfile() {
-  if (!heapProf) return Promise.resolve();
-  return new Promise((resolve) => heapProf.post('HeapProfiler.stopSampling', (err, r) => {
-    if (!err) require('fs').writeFileSync(process.env.HEAPPROF, JSON.stringify(r.profile));
-    resolve();
-  }));
-}
+${HEAP_PROFILE}
 
 const target = new URL(process.env.TARGET);
 const mode = process.env.MODE;
