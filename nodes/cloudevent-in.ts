@@ -43,6 +43,7 @@ import { ackSource } from "./ack-hooks";
 import { nodeWebhookMetrics } from "./metrics-api";
 import { guardedClose } from "./close";
 import { fail, message } from "./node-errors";
+import { SlotMap } from "../lib/common/slot-map";
 
 interface CloudeventInDef extends NodeDef {
   path: string;
@@ -214,8 +215,9 @@ export = function (RED: NodeAPI): void {
       failure: string | undefined;
       resolve: (o: FlowOutcome) => void;
     }
-    const inFlight = new Map<number, Pending>();
-    let seq = 0;
+    // by a key per event; a slot map, not a Map: one entry comes and goes per event, and a Map's
+    // obsolete tables kept every waiting request alive through scavenges (lib/common/slot-map.ts)
+    const inFlight = new SlotMap<Pending>();
     let acks: AckSource | undefined;
     if (settings.delivery === "acknowledged") {
       try {
@@ -259,9 +261,8 @@ export = function (RED: NodeAPI): void {
       const outcome = new Promise<FlowOutcome>((r) => (resolve = r));
       const p: Pending = { remaining: 0, failure: undefined, resolve: (o) => resolve(o) };
       for (const [ev, index] of events) {
-        const s = ++seq;
         const msg = messageFor(ev, info, index, total);
-        inFlight.set(s, p);
+        const s = inFlight.add(p);
         p.remaining++;
         try {
           source.send(msg, s, (m) => node.send(m));

@@ -4,6 +4,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { closedResult, type DeliveryResult } from "./result";
+import { SlotMap } from "../common/slot-map";
 
 export interface DeliveryQueueOptions {
   /** Jobs in flight at once (default 1 = ordered delivery). */
@@ -33,7 +34,8 @@ export class DeliveryQueue {
   private running = 0;
   private readonly abort = new AbortController();
   private idleWaiters: (() => void)[] = [];
-  private readonly runningJobs = new Set<Promise<void>>();
+  /** a slot map, not a Set: one job comes and goes per event (lib/common/slot-map.ts) */
+  private readonly runningJobs = new SlotMap<Promise<void>>();
 
   constructor(options: DeliveryQueueOptions = {}) {
     const c = options.concurrency ?? 1;
@@ -106,6 +108,7 @@ export class DeliveryQueue {
       } catch (err) {
         result = Promise.reject(err);
       }
+      let key = -1;
       const settled = result
         .catch((err: unknown): DeliveryResult =>
           this.closed
@@ -121,7 +124,7 @@ export class DeliveryQueue {
         )
         .then((r) => {
           this.running--;
-          this.runningJobs.delete(settled);
+          this.runningJobs.delete(key);
           try {
             p.resolve(r);
           } finally {
@@ -129,7 +132,7 @@ export class DeliveryQueue {
             this.checkIdle();
           }
         });
-      this.runningJobs.add(settled);
+      key = this.runningJobs.add(settled);
     }
   }
 
@@ -152,7 +155,7 @@ export class DeliveryQueue {
       this.waiting.length = 0;
       this.head = 0;
     }
-    const inflight = [...this.runningJobs];
+    const inflight = this.runningJobs.values();
     if (inflight.length === 0) {
       this.checkIdle();
       return Promise.resolve();

@@ -7,6 +7,7 @@
 import { STATUS_CODES } from "node:http";
 import { rootCertificates } from "node:tls";
 import { Agent, type Dispatcher } from "undici";
+import { SlotMap } from "../common/slot-map";
 
 export interface HttpSenderOptions {
   /** TCP + TLS connect timeout (default 10 s). */
@@ -262,7 +263,7 @@ export class HttpSender {
   private active = 0;
   private closing: Promise<void> | undefined;
   /** requests in flight per caller signal: one listener per signal aborts them all */
-  private readonly bySignal = new WeakMap<AbortSignal, Set<Exchange>>();
+  private readonly bySignal = new WeakMap<AbortSignal, SlotMap<Exchange>>();
 
   constructor(options: HttpSenderOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -347,9 +348,10 @@ export class HttpSender {
 
     this.active++;
     return new Promise<SendOutcome>((resolve) => {
-      const exchange = new Exchange(this.bodyLimit, this.drainLimit, this.requestTimeoutMs, (ex, answer, err) => {
+      let key = -1;
+      const exchange = new Exchange(this.bodyLimit, this.drainLimit, this.requestTimeoutMs, (_ex, answer, err) => {
         this.active--;
-        if (set !== undefined) set.delete(ex);
+        if (set !== undefined) set.delete(key);
         if (answer === undefined) {
           resolve(this.failure(err, signal, started));
           return;
@@ -358,7 +360,7 @@ export class HttpSender {
         resolve(answer);
       });
       const set = signal !== undefined ? this.watch(signal) : undefined;
-      set?.add(exchange);
+      if (set !== undefined) key = set.add(exchange);
       try {
         this.agent.dispatch(
           { origin: target.origin, path: target.path, method: request.method ?? "POST", headers: headers ?? null, body: request.body ?? null },
@@ -382,13 +384,14 @@ export class HttpSender {
   }
 
   /** The requests in flight under `signal`; the first time, one listener that aborts them all. */
-  private watch(signal: AbortSignal): Set<Exchange> {
+  private watch(signal: AbortSignal): SlotMap<Exchange> {
     const known = this.bySignal.get(signal);
     if (known !== undefined) return known;
-    const set = new Set<Exchange>();
+    // a slot map, not a Set: one exchange comes and goes per request (lib/common/slot-map.ts)
+    const set = new SlotMap<Exchange>();
     this.bySignal.set(signal, set);
     signal.addEventListener("abort", () => {
-      for (const ex of [...set]) ex.abort(new AbortedError());
+      for (const ex of set.values()) ex.abort(new AbortedError());
     }, { once: true });
     return set;
   }

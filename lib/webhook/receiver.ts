@@ -46,6 +46,7 @@ import { type BasicAuth, WWW_AUTHENTICATE } from "./auth";
 import { bodyConsumed, declaredLength, type ParsedRequest, readBody, recoverBody } from "./body";
 import { tooDeepReason } from "./depth";
 import type { WebhookSettings } from "./settings";
+import { SlotMap } from "../common/slot-map";
 
 /** Request metadata put on each message (`msg.http`). */
 export interface RequestInfo {
@@ -113,7 +114,9 @@ interface ErrorBody {
 
 export class WebhookReceiver {
   private closed = false;
-  private closers = new Set<() => void>();
+  /** answers of requests waiting for the flow, run on close(); a slot map, not a Set: one comes
+   * and goes per request (lib/common/slot-map.ts) */
+  private readonly closers = new SlotMap<() => void>();
   /** events of accepted requests not yet handed to the flow (they count against the window) */
   private reserved = 0;
 
@@ -135,7 +138,7 @@ export class WebhookReceiver {
   /** Stop: requests waiting for the flow are answered 503 (the sender retries elsewhere or later). */
   close(): void {
     this.closed = true;
-    const cs = [...this.closers];
+    const cs = this.closers.values();
     this.closers.clear();
     for (const c of cs) c();
   }
@@ -259,7 +262,7 @@ export class WebhookReceiver {
       if (settled) return;
       settled = true;
       unreserve(unsent);
-      this.closers.delete(onClose);
+      this.closers.delete(closerKey);
       if (status < 300) {
         this.send(res, status);
         this.report(req, status, total);
@@ -268,7 +271,7 @@ export class WebhookReceiver {
       }
     };
     const onClose = (): void => settle(503, "the endpoint stopped before the flow took all events", { "Retry-After": "1" });
-    this.closers.add(onClose);
+    const closerKey = this.closers.add(onClose);
     const step = (): void => {
       if (settled) return;
       const first = next;
@@ -301,7 +304,7 @@ export class WebhookReceiver {
       }
       // all slices are in the flow
       if (outcomes.length === 0) return settle(202);
-      this.closers.delete(onClose);
+      this.closers.delete(closerKey);
       settled = true;
       this.awaitFlow(req, res, total, allOutcomes(outcomes));
     };
@@ -315,7 +318,7 @@ export class WebhookReceiver {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      this.closers.delete(onClose);
+      this.closers.delete(closerKey);
       if (status < 300) {
         this.send(res, status);
         this.report(req, status, count);
@@ -328,7 +331,7 @@ export class WebhookReceiver {
       () => settle(504, `the flow did not finish with the events within ${timeoutMs / 1000} s`),
       timeoutMs,
     );
-    this.closers.add(onClose);
+    const closerKey = this.closers.add(onClose);
     outcome
       .then(
         (o) => (o.ok ? settle(200) : settle(500, o.reason)),
