@@ -44,6 +44,7 @@ import { nodeWebhookMetrics } from "./metrics-api";
 import { guardedClose } from "./close";
 import { fail, message } from "./node-errors";
 import { SlotMap } from "../lib/common/slot-map";
+import { eventMessage } from "../lib/source/types";
 
 interface CloudeventInDef extends NodeDef {
   path: string;
@@ -246,7 +247,9 @@ export = function (RED: NodeAPI): void {
     const messageFor = (ev: CloudEvent, info: RequestInfo, index: number, size: number): Record<string, unknown> => {
       const http: RequestInfo = size === 1 && info.mode !== "batch" ? info : { ...info, batch: { index, size } };
       const subject = ev.subject;
-      return { topic: typeof subject === "string" && subject !== "" ? subject : ev.type, payload: ev, http };
+      const msg: Record<string, unknown> = eventMessage(typeof subject === "string" && subject !== "" ? subject : ev.type, ev);
+      msg.http = http;
+      return msg;
     };
 
     /**

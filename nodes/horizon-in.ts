@@ -23,6 +23,7 @@ import {
 import { fail, message as errorText } from "./node-errors";
 import { registerAdminApi } from "./admin-api";
 import { runSource } from "./source-node";
+import { eventMessage } from "../lib/source/types";
 
 interface HorizonInDef extends NodeDef {
   address: string;
@@ -59,10 +60,8 @@ export = function (RED: NodeAPI): void {
     const source = settings.baseUrl;
     const client = new HorizonClient({ baseUrl: source, domain, username, password, insecureSSL: settings.insecureSSL });
     let committed: HorizonPositionTracker | undefined;
-    const message = (ev: AuditEvent): { topic: string; payload: CloudEvent } => ({
-      topic: typeof ev.type === "string" ? ev.type : "",
-      payload: auditEventToCloudEvent(ev, source),
-    });
+    const message = (ev: AuditEvent): { topic: string; payload: CloudEvent } =>
+      eventMessage(typeof ev.type === "string" ? ev.type : "", auditEventToCloudEvent(ev, source));
     const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m) };
 
     runSource<PassedAuditEvent, HorizonCheckpoint>(RED, node, {

@@ -17,6 +17,7 @@ import { eventTypeNames } from "../lib/vsphere/event-types";
 import { setUnknownClassLogger } from "../lib/vsphere/event-data";
 import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
 import type { SourceStatus } from "../lib/source/status";
+import { eventMessage } from "../lib/source/types";
 import type { VsphereConfigNode } from "./vsphere-config-types";
 import { fail, message as errorText } from "./node-errors";
 import { registerAdminApi } from "./admin-api";
@@ -53,19 +54,16 @@ export = function (RED: NodeAPI): void {
       return fail(node, RED._("vcenter-in.errors.bad-server", { reason: server.configError ?? "" }));
     }
     let closing = false;
-    // the message from an empty object, not a literal with properties: it lives as long as the
-    // event is in flight (see vsphereCloudEvent)
-    const message = (ev: VimEvent, session: VsphereSession): { topic: string; payload: CloudEvent } => {
-      const msg = {} as { topic: string; payload: CloudEvent };
-      msg.topic = eventTypeName(ev);
-      msg.payload = vsphereCloudEvent(ev, {
-        source: session.sdkUrl,
-        apiVersion: session.content.apiVersion,
-        format: settings.format,
-        encoding: settings.payloadEncoding,
-      });
-      return msg;
-    };
+    const message = (ev: VimEvent, session: VsphereSession): { topic: string; payload: CloudEvent } =>
+      eventMessage(
+        eventTypeName(ev),
+        vsphereCloudEvent(ev, {
+          source: session.sdkUrl,
+          apiVersion: session.content.apiVersion,
+          format: settings.format,
+          encoding: settings.payloadEncoding,
+        }),
+      );
     const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m) };
 
     const runner = runSource<PassedEvent, VsphereCheckpoint>(RED, node, {

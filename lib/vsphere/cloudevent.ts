@@ -41,7 +41,7 @@ export function uuidV5(name: string): string {
  * object, attribute by attribute in the order of the wire format, not as a literal with
  * properties: the event lives as long as it is in flight, and V8 may allocate a literal site's
  * objects straight into the old generation, where they keep their data alive through scavenges
- * (see Element in xml-scan.ts; test/unit/vsphere/pretenuring_spec.js).
+ * (decision 0018).
  */
 export function vsphereCloudEvent(ev: VimEvent, ctx: CloudEventContext): CloudEvent {
   const eventclass = eventClassOf(ev.className);

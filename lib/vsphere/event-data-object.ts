@@ -104,7 +104,7 @@ export function objStruct(node: XmlNode, plan: Plan, ctx: Conversion): Record<st
       out[f.go] = f.shape === Shape.Value ? objZero(f, ctx) : null;
     } else if (f.many) {
       // map, not `new Array(n)`: a builtin's array has no allocation site V8 could pretenure
-      // (see Element in xml-scan.ts); the array lives as long as the event is in flight
+      // (decision 0018); the array lives as long as the event is in flight
       out[f.go] = (s as XmlNode[]).map((n) => objOne(f, n, ctx));
     } else {
       out[f.go] = objOne(f, s as XmlNode, ctx);

@@ -32,7 +32,7 @@ export function eventTypeName(ev: VimEvent): string {
  * A class, not an object literal: an event waits in the reader with its element tree until the
  * in-flight window has room, and V8 may allocate a literal site's objects straight into the old
  * generation, where they would keep the whole tree and its page text alive through scavenges
- * (see Element in xml-scan.ts).
+ * (decision 0018).
  */
 class ReadEvent implements VimEvent {
   declare eventTypeId?: string;

@@ -62,7 +62,8 @@ const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
  * wait for a cold connection) to allocate a site's objects straight into the old generation;
  * an element tree in old space then keeps every string of the page alive through scavenges, and
  * old space grew ~8 KB per event until a full collection (peak RSS ~300 MB instead of ~200 MB in
- * about a third of the runs). Objects made by a constructor or a builtin carry no such site.
+ * about a quarter of the runs). Objects made by a constructor or a builtin carry no such site
+ * (decision 0018; test/unit/vsphere/pretenuring_spec.js).
  */
 class Element implements XmlNode {
   name: string;

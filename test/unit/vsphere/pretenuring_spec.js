@@ -83,17 +83,18 @@ describe("event pages decode without pretenurable allocation sites (V8 never put
     sitesReported(script).should.equal(0);
   });
 
-  it("the CloudEvents vcenter-in sends (both formats), kept alive across scavenges, report no site", () => {
+  it("the messages vcenter-in sends (both CloudEvent formats), kept alive across scavenges, report no site", () => {
     const script = `
       const { EventPageDecoder } = require(process.argv[1] + "/dist/lib/vsphere/event-page");
       const { EventDataConverter } = require(process.argv[1] + "/dist/lib/vsphere/event-data");
       const { vsphereCloudEvent } = require(process.argv[1] + "/dist/lib/vsphere/cloudevent");
+      const { eventMessage } = require(process.argv[1] + "/dist/lib/source/types");
       const converter = new EventDataConverter();
       const contexts = ["router", "vsphere"].map((format) => ({ source: "https://vc.example.com/sdk", apiVersion: "8.0.3.0", format, encoding: "json", converter }));
       ${PAGE}
       const d = new EventPageDecoder();
       const events = [...d.push(page), ...d.end()];
-      for (let round = 0; round < 40; round++) for (const e of events) kept[n++ % kept.length] = vsphereCloudEvent(e, contexts[round % 2]);
+      for (let round = 0; round < 40; round++) for (const e of events) kept[n++ % kept.length] = eventMessage(e.className, vsphereCloudEvent(e, contexts[round % 2]));
       console.log("kept", n);`;
     sitesReported(script).should.equal(0);
   });
