@@ -44,7 +44,7 @@ import { nodeWebhookMetrics } from "./metrics-api";
 import { guardedClose } from "./close";
 import { fail, message } from "./node-errors";
 import { SlotMap } from "../lib/common/slot-map";
-import { eventMessage } from "../lib/source/types";
+import { eventMessage } from "../lib/source/message";
 
 interface CloudeventInDef extends NodeDef {
   path: string;

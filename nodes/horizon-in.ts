@@ -23,7 +23,7 @@ import {
 import { fail, message as errorText } from "./node-errors";
 import { registerAdminApi } from "./admin-api";
 import { runSource } from "./source-node";
-import { eventMessage } from "../lib/source/types";
+import { eventMessage } from "../lib/source/message";
 
 interface HorizonInDef extends NodeDef {
   address: string;

@@ -17,7 +17,7 @@ import { eventTypeNames } from "../lib/vsphere/event-types";
 import { setUnknownClassLogger } from "../lib/vsphere/event-data";
 import { parseSettings, type VcenterInSettings } from "../lib/vsphere/settings";
 import type { SourceStatus } from "../lib/source/status";
-import { eventMessage } from "../lib/source/types";
+import { eventMessage } from "../lib/source/message";
 import type { VsphereConfigNode } from "./vsphere-config-types";
 import { fail, message as errorText } from "./node-errors";
 import { registerAdminApi } from "./admin-api";

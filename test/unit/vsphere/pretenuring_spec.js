@@ -88,7 +88,7 @@ describe("event pages decode without pretenurable allocation sites (V8 never put
       const { EventPageDecoder } = require(process.argv[1] + "/dist/lib/vsphere/event-page");
       const { EventDataConverter } = require(process.argv[1] + "/dist/lib/vsphere/event-data");
       const { vsphereCloudEvent } = require(process.argv[1] + "/dist/lib/vsphere/cloudevent");
-      const { eventMessage } = require(process.argv[1] + "/dist/lib/source/types");
+      const { eventMessage } = require(process.argv[1] + "/dist/lib/source/message");
       const converter = new EventDataConverter();
       const contexts = ["router", "vsphere"].map((format) => ({ source: "https://vc.example.com/sdk", apiVersion: "8.0.3.0", format, encoding: "json", converter }));
       ${PAGE}
