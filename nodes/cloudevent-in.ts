@@ -24,6 +24,7 @@ import {
   ListenerPool,
   type ListenerSettings,
   type ListenerTls,
+  parseListenerLimits,
   parseListenerSettings,
   TlsMismatchError,
   type Middleware,
@@ -117,7 +118,19 @@ function rootOf(RED: NodeAPI, name: "httpAdminRoot" | "httpNodeRoot"): string | 
   return r.toLowerCase();
 }
 
+/** settings.js `vmwareEvents.listener` (limits of the ports of their own); undefined when not set */
+function listenerLimitsSetting(RED: NodeAPI): unknown {
+  try {
+    return (RED.settings as unknown as { vmwareEvents?: { listener?: unknown } }).vmwareEvents?.listener;
+  } catch {
+    return undefined; // settings throws for keys that are not set
+  }
+}
+
 export = function (RED: NodeAPI): void {
+  const limits = parseListenerLimits(listenerLimitsSetting(RED));
+  for (const problem of limits.problems) RED.log.warn(`cloudevent-in: ${problem}; the default applies`);
+  listeners.setLimits(limits.limits);
   const app = RED.httpNode as unknown as { use?: (fn: Middleware) => void } | undefined;
   let registry: WebhookRegistry | undefined;
   if (app !== undefined && app !== null && typeof app.use === "function") {

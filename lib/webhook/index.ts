@@ -15,10 +15,12 @@ export {
   ListenError,
   type ListenerAddress,
   type ListenerLease,
+  type ListenerLimits,
   ListenerPool,
   type ListenerTls,
   TlsMismatchError,
 } from "./listener";
+export { parseListenerLimits, type ParsedListenerLimits } from "./listener-limits";
 export {
   type WebhookConfig,
   type WebhookDelivery,

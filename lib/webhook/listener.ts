@@ -56,7 +56,29 @@ export const LISTENER_LIMITS = {
   maxRequestsPerSocket: 0,
   /** close: idle connections at once, busy ones after this grace period */
   closeGraceMs: 1000,
+  /**
+   * connections open at once on one port; more are closed as soon as they are accepted, so that
+   * a peer opening idle connections cannot take the runtime's file descriptors (the editor,
+   * the vCenter connection and the context store need them too)
+   */
+  maxConnections: 1000,
+  /**
+   * a new connection must have sent its first request's headers within this: Node's
+   * `headersTimeout` only starts with the first byte, and a connection that never sends one
+   * would otherwise stay open for ever
+   */
+  firstRequestTimeoutMs: 10_000,
 };
+
+/** The limits an operator may change (settings.js `vmwareEvents.listener`). */
+export interface ListenerLimits {
+  maxConnections: number;
+  firstRequestTimeoutMs: number;
+}
+
+/** A socket the pool has seen a request on (its first-request timer is off). */
+const SERVED = Symbol("served");
+type TrackedSocket = Socket & { [SERVED]?: true };
 
 const NOT_FOUND = JSON.stringify({ error: "no cloudevent-in endpoint at this path" });
 
@@ -104,6 +126,22 @@ function keyOf(a: ListenerAddress): string {
 /** The servers of one process (one pool per Node-RED runtime is enough; tests may make their own). */
 export class ListenerPool {
   private readonly entries = new Map<string, Entry>();
+  private limits: ListenerLimits = {
+    maxConnections: LISTENER_LIMITS.maxConnections,
+    firstRequestTimeoutMs: LISTENER_LIMITS.firstRequestTimeoutMs,
+  };
+
+  constructor(limits?: Partial<ListenerLimits>) {
+    if (limits !== undefined) this.setLimits(limits);
+  }
+
+  /** Limits for servers opened from now on (those already listening keep theirs); what is not given is the default. */
+  setLimits(limits: Partial<ListenerLimits>): void {
+    this.limits = {
+      maxConnections: limits.maxConnections ?? LISTENER_LIMITS.maxConnections,
+      firstRequestTimeoutMs: limits.firstRequestTimeoutMs ?? LISTENER_LIMITS.firstRequestTimeoutMs,
+    };
+  }
   /** servers still closing, by key: a new server for the key waits for the old one */
   private readonly closing = new Map<string, Promise<void>>();
 
@@ -162,7 +200,14 @@ export class ListenerPool {
 
   private open(key: string, tlsId: string, address: ListenerAddress): Entry {
     const registry = new WebhookRegistry();
+    const { maxConnections, firstRequestTimeoutMs } = this.limits;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      const socket = req.socket as TrackedSocket;
+      if (socket[SERVED] !== true) {
+        // the first request began: from now on Node's own timers (keep-alive, headers) apply
+        socket[SERVED] = true;
+        socket.setTimeout(0);
+      }
       registry.dispatch(req, res, () => {
         if (res.headersSent || res.destroyed) return;
         res.statusCode = 404;
@@ -181,14 +226,20 @@ export class ListenerPool {
     const server: http.Server =
       tls === undefined
         ? http.createServer(options, handler)
-        : https.createServer({ ...options, key: tls.key, cert: tls.cert, ca: tls.ca, passphrase: tls.passphrase }, handler);
+        : https.createServer(
+            { ...options, key: tls.key, cert: tls.cert, ca: tls.ca, passphrase: tls.passphrase, handshakeTimeout: firstRequestTimeoutMs },
+            handler,
+          );
     server.keepAliveTimeout = LISTENER_LIMITS.keepAliveTimeoutMs;
     server.headersTimeout = LISTENER_LIMITS.headersTimeoutMs;
     server.requestTimeout = 0;
     server.maxRequestsPerSocket = LISTENER_LIMITS.maxRequestsPerSocket;
+    server.maxConnections = maxConnections;
     const sockets = new Set<Socket>();
     server.on(tls === undefined ? "connection" : "secureConnection", (s: Socket) => {
       sockets.add(s);
+      // Node's server destroys a socket whose timeout fires before a request began
+      s.setTimeout(firstRequestTimeoutMs);
       s.once("close", () => sockets.delete(s));
     });
     // a client that breaks the protocol or TLS handshake: drop it, never throw

@@ -7,8 +7,9 @@
  * Cases: the remote-crash body (3,000 nested brackets; issue 11 item 1) against 1, 2 and 5 wires
  * x delivery sent/acknowledged x binary/structured/batched mode; a batch of 5,000 with
  * maxInFlight 10 (item 3); an endless body and a slow drip (bounded memory, 408/413); a
- * connection reset mid-body; wrong content types (415). After each group the endpoint still
- * accepts a normal event.
+ * connection reset mid-body; wrong content types (415); on a port of its own, a flood of idle
+ * connections (the runtime keeps its file descriptors: maxConnections, firstRequestTimeout).
+ * After each group the endpoint still accepts a normal event.
  *
  * Runs once per listener kind in LISTENERS (Node-RED's HTTP server, and a listener of the
  * node's own when the node has `port` set).
@@ -165,7 +166,7 @@ for (const listener of LISTENERS) {
     let port;
 
     before(async () => {
-      dir = await makeUserDir({ logging: { console: { level: 'warn' } } });
+      dir = await makeUserDir({ logging: { console: { level: 'warn' } }, vmwareEvents: { listener: { maxConnections: 300, firstRequestTimeout: 3 } } });
       nr = await startProcess(dir);
       port = listener.ownPort ? await freePort() : Number(new URL(dir.url).port);
       base = `http://127.0.0.1:${port}`;
@@ -283,6 +284,52 @@ for (const listener of LISTENERS) {
       await acceptsNormalEvent('/hp/acknowledged/2', 'acknowledged');
       await acceptsNormalEvent('/hp/sent/2', 'sent');
     });
+
+    if (listener.ownPort) {
+      it('a flood of idle connections cannot take the runtime\'s file descriptors; the port serves again once they time out', async () => {
+        const fds = () => fs.readdirSync(`/proc/${nr.child.pid}/fd`).length;
+        const baseline = fds();
+        // a fresh connection to the editor's API (not a pooled one) answers
+        const adminAnswers = () => new Promise((resolve) => {
+          const req = http.get(`${dir.url}/settings`, { agent: false, timeout: 5000 }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode));
+          });
+          req.on('timeout', () => req.destroy());
+          req.on('error', (e) => resolve(e.code));
+        });
+        const held = [];
+        let closedByServer = 0;
+        for (let i = 0; i < 2000; i++) {
+          const s = net.connect(port, '127.0.0.1');
+          s.on('error', () => {});
+          s.on('close', () => closedByServer++);
+          held.push(s);
+          if (i % 100 === 99) await new Promise((r) => setTimeout(r, 10));
+        }
+        try {
+          const t0 = Date.now();
+          let most = 0;
+          while (Date.now() - t0 < 1500) {
+            most = Math.max(most, fds());
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          // 300 connections at most, plus the runtime's own (without the limit: one per connection, 2,000)
+          most.should.be.below(baseline + 300 + 50, `Node-RED held ${most} file descriptors (${baseline} before the flood)`);
+          (await adminAnswers()).should.equal(200);
+          // the held ones send nothing: the server closes them after firstRequestTimeout (3 s)
+          const deadline = Date.now() + 15000;
+          while (closedByServer < held.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+          closedByServer.should.equal(held.length);
+          fds().should.be.below(baseline + 50);
+          alive();
+          await acceptsNormalEvent('/hp/sent/1', 'sent');
+          await acceptsNormalEvent('/hp/acknowledged/1', 'acknowledged');
+        } finally {
+          for (const s of held) s.destroy();
+        }
+      });
+    }
 
     it('wrong content types get 415 and never reach the flow', async () => {
       const before = await count();

@@ -805,6 +805,95 @@ describe('lib/webhook ListenerPool: cloudevent-in on a port of its own (issue 16
     (await refused(port)).should.be.true();
   });
 
+  /** a raw TCP connection; resolves {socket, closed: Promise<{ms, data}>} once connected */
+  const rawConnection = (port) => new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const t0 = Date.now();
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c) => (data += c));
+    socket.on('error', () => {});
+    const closed = new Promise((r) => socket.on('close', () => r({ ms: Date.now() - t0, data })));
+    socket.once('connect', () => resolve({ socket, closed }));
+    socket.once('error', reject);
+  });
+
+  it('a connection that sends no request is closed after firstRequestTimeout; one whose flow takes longer is not', async () => {
+    pool = new ListenerPool({ firstRequestTimeoutMs: 300 });
+    const port = await freePort();
+    const slow = receiverWith({ path: '/slow', delivery: 'acknowledged', responseTimeout: 60 }, {
+      deliver: () => new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 900)),
+    });
+    await pool.acquire({ port, host: '127.0.0.1' }, slow.r).ready;
+    const silent = await rawConnection(port);
+    const trickle = await rawConnection(port);
+    // headers one byte at a time, never finished within the limit
+    const line = 'POST /slow HTTP/1.1\r\nHost: x\r\n';
+    let i = 0;
+    const timer = setInterval(() => { if (i < line.length && !trickle.socket.destroyed) trickle.socket.write(line[i++]); }, 50);
+    try {
+      const [s, t] = await Promise.all([silent.closed, trickle.closed]);
+      s.ms.should.be.within(200, 2000);
+      s.data.should.equal(''); // nothing to answer: no request began
+      t.ms.should.be.within(200, 2000);
+    } finally {
+      clearInterval(timer);
+    }
+    // a request that began in time keeps its connection while the flow works (900 ms > 300 ms),
+    // and the same keep-alive connection serves a second request
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = () => new Promise((resolve, reject) => {
+      const req = http.request(`http://127.0.0.1:${port}/slow`, { method: 'POST', headers: CE_HEADERS, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, reused: req.reusedSocket }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    (await post()).should.eql({ status: 200, reused: false });
+    (await post()).should.eql({ status: 200, reused: true });
+    agent.destroy();
+  });
+
+  it('maxConnections: connections beyond it are closed on arrival; the port serves again once they go', async () => {
+    pool = new ListenerPool({ maxConnections: 5, firstRequestTimeoutMs: 60000 });
+    const port = await freePort();
+    const x = receiverWith({ path: '/a' });
+    await pool.acquire({ port, host: '127.0.0.1' }, x.r).ready;
+    const held = [];
+    for (let k = 0; k < 5; k++) held.push(await rawConnection(port));
+    await new Promise((r) => setTimeout(r, 100)); // the server has accepted them
+    const extra = await rawConnection(port);
+    const gone = await Promise.race([extra.closed, new Promise((r) => setTimeout(() => r(undefined), 3000))]);
+    should.exist(gone, 'the sixth connection stays open');
+    gone.data.should.equal('');
+    const during = await request(`http://127.0.0.1:${port}/a`, { headers: CE_HEADERS, body: '' }).then((r) => r.status, (e) => e.code);
+    during.should.not.equal(202);
+    for (const h of held) h.socket.destroy();
+    await Promise.all(held.map((h) => h.closed));
+    let status;
+    for (let t = 0; t < 40 && status !== 202; t++) {
+      status = await request(`http://127.0.0.1:${port}/a`, { headers: CE_HEADERS, body: '' }).then((r) => r.status, (e) => e.code);
+      if (status !== 202) await new Promise((r) => setTimeout(r, 50));
+    }
+    status.should.equal(202);
+    x.received.length.should.equal(1);
+  });
+
+  it('settings.js vmwareEvents.listener: valid limits are taken, wrong ones named (and the default stays)', () => {
+    const { parseListenerLimits } = require('../../../dist/lib/webhook');
+    parseListenerLimits(undefined).should.eql({ limits: {}, problems: [] });
+    parseListenerLimits({ maxConnections: 200, firstRequestTimeout: 2.5 }).should.eql({ limits: { maxConnections: 200, firstRequestTimeoutMs: 2500 }, problems: [] });
+    const bad = parseListenerLimits({ maxConnections: 0, firstRequestTimeout: '10', maxConections: 5 });
+    bad.limits.should.eql({});
+    bad.problems.should.have.length(3);
+    bad.problems.join('\n').should.match(/maxConnections must be a whole number/).and.match(/firstRequestTimeout must be seconds/).and.match(/maxConections is not a setting/);
+    for (const v of [5, 'x', [1]]) parseListenerLimits(v).problems.should.have.length(1);
+    parseListenerLimits({ maxConnections: 1.5 }).problems.should.have.length(1);
+    parseListenerLimits({ firstRequestTimeout: 0 }).problems.should.have.length(1);
+    parseListenerLimits({ firstRequestTimeout: Infinity }).problems.should.have.length(1);
+  });
+
   it('a new server for a port waits until the previous one on that port has closed (redeploy)', async () => {
     pool = new ListenerPool();
     const port = await freePort();
