@@ -6,7 +6,7 @@
  * argv: sdkAddress username password count beginTime [delivery] [knative sink URL]
  * With a sink URL the flow is just vcenter-in -> knative-out (binary), and the count is taken
  * where the events arrive, at the Knative peer in the parent: the child then runs under fork(),
- * sends {startedAt} (wall clock, ms) when it deploys, and on {stop} answers {maxRssMB, cpuUsPerEvent} (CPU time of this process from the deploy on) and exits.
+ * sends {startedAt} (wall clock, ms) when it deploys, and on {stop} answers {maxRssMB, cpuUsPerEvent, mainThreadUsPerEvent} (CPU time of this process, and of its main thread alone, from the deploy on) and exits.
  * Env: STORE=redis keeps the checkpoint in the package's Redis context store at REDIS_URL (the
  * high-availability setup, with its lease) instead of localfilesystem; FILTER=<event pattern> sets
  * vcenter-in's content filter (count then the matching events);
@@ -108,7 +108,18 @@ async function main() {
   if (sinkUrl) {
     const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
     process.send({ startedAt: performance.timeOrigin + performance.now() });
+    // the main thread's own CPU time (the JavaScript; garbage-collector helpers excluded), from /proc
+    const mainCpu = () => {
+      try {
+        const st = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+        const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+        return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+      } catch {
+        return NaN;
+      }
+    };
     const cpu0 = process.cpuUsage();
+    const main0 = mainCpu();
     await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
     // HEAPSNAP=<file> with a sink: the snapshot HEAPSNAP_AFTER ms (default 10 s) after the deploy
     if (process.env.HEAPSNAP) setTimeout(() => require("v8").writeHeapSnapshot(process.env.HEAPSNAP), Number(process.env.HEAPSNAP_AFTER || 10000)).unref();
@@ -116,7 +127,7 @@ async function main() {
     clearInterval(mem);
     const cpu = process.cpuUsage(cpu0);
     await writeProfile();
-    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024, cpuUsPerEvent: (cpu.user + cpu.system) / count });
+    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024, cpuUsPerEvent: (cpu.user + cpu.system) / count, mainThreadUsPerEvent: (mainCpu() - main0) / count });
     await RED.stop();
     fs.rmSync(userDir, { recursive: true, force: true });
     process.exit(0);

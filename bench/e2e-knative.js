@@ -75,7 +75,7 @@ function run(sim, beginTime, peer, concurrency, maxInFlight, metrics = "on", env
         });
       } else if (m.maxRssMB !== undefined) {
         const seconds = (endedAt - startedAt) / 1000;
-        resolve({ events: N, seconds, rate: N / seconds, maxRssMB: m.maxRssMB, cpuUsPerEvent: m.cpuUsPerEvent });
+        resolve({ events: N, seconds, rate: N / seconds, maxRssMB: m.maxRssMB, cpuUsPerEvent: m.cpuUsPerEvent, mainThreadUsPerEvent: m.mainThreadUsPerEvent });
       }
     });
     child.on("exit", (code) => {
@@ -170,6 +170,8 @@ async function main() {
       rssMB: runs.map((x) => Math.round(x.maxRssMB)),
       // CPU time of the Node-RED process per event (user + system): independent of how busy the machine is
       cpuUsPerEvent: runs.map((x) => Math.round(x.cpuUsPerEvent)),
+      // of which the main thread (one core at most: 1e6 / this is the rate it allows)
+      mainThreadUsPerEvent: runs.map((x) => Math.round(x.mainThreadUsPerEvent)),
       ...machine(runs),
     });
     // the other processes' CPU per event (medians) and what two cores allow for their sum

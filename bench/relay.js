@@ -24,7 +24,11 @@
  *
  *   npm run build && node bench/relay.js [--seconds 5] [--connections 32] [--runs 2]
  *                                        [--modes acknowledged,sent,own-acknowledged,own-sent,floor,core]
- *                                        [--admin-root / | /admin] [--profile dir]
+ *                                        [--admin-root / | /admin] [--profile dir] [--reference raw|sdk]
+ *
+ * --reference sdk: the reference relay parses and validates each event with the CloudEvents SDK
+ * and encodes it again (the protocol work the package does too, without Node-RED); raw (the
+ * default) passes the bytes through.
  *
  * --profile dir: a V8 CPU profile of the Node-RED process (dir) and of each raw relay
  * (dir/raw-<mode>); with HEAP=1 also a sampling heap profile of each (node-red.heapprofile,
@@ -47,6 +51,12 @@ const SECONDS = Number(arg('seconds', 5));
 const CONNECTIONS = Number(arg('connections', 32));
 const RUNS = Number(arg('runs', 2));
 const MODES = String(arg('modes', 'acknowledged,sent,own-acknowledged,own-sent,floor,core')).split(',');
+/**
+ * The reference relay: `raw` passes the bytes through (http server + undici); `sdk` also does the
+ * protocol work, as a relay written with the CloudEvents SDK would (HTTP.toEvent, HTTP.binary).
+ */
+const REFERENCE = String(arg('reference', 'raw'));
+if (REFERENCE !== 'raw' && REFERENCE !== 'sdk') throw new Error('--reference is raw or sdk');
 /** Node-RED's httpAdminRoot: "/" (the default, shared with httpNodeRoot) or e.g. "/admin" */
 const ADMIN_ROOT = String(arg('admin-root', '/'));
 const WARMUP_MS = 1500;
@@ -129,14 +139,31 @@ ${HEAP_PROFILE}
 
 const target = new URL(process.env.TARGET);
 const mode = process.env.MODE;
+// SDK=<path of the cloudevents package>: the reference does the protocol work too (the event
+// parsed and validated by the CloudEvents SDK, encoded again in binary mode)
+const sdk = process.env.SDK ? require(process.env.SDK) : undefined;
 const pool = new undici.Pool(target.origin, { connections: Number(process.env.CONNECTIONS), keepAliveTimeout: 30000 });
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    const headers = {};
-    for (const [k, v] of Object.entries(req.headers)) if (k.startsWith('ce-') || k === 'content-type') headers[k] = v;
-    const forward = pool.request({ path: target.pathname, method: 'POST', headers, body: Buffer.concat(chunks) }).then(async (r) => {
+    let headers = {};
+    let body = Buffer.concat(chunks);
+    if (sdk) {
+      let message;
+      try {
+        message = sdk.HTTP.binary(sdk.HTTP.toEvent({ headers: req.headers, body: body.toString('utf8') }));
+      } catch (err) {
+        res.writeHead(400, { 'content-length': '0' });
+        res.end();
+        return;
+      }
+      headers = message.headers;
+      body = message.body;
+    } else {
+      for (const [k, v] of Object.entries(req.headers)) if (k.startsWith('ce-') || k === 'content-type') headers[k] = v;
+    }
+    const forward = pool.request({ path: target.pathname, method: 'POST', headers, body }).then(async (r) => {
       await r.body.dump();
       return r.statusCode;
     });
@@ -277,16 +304,35 @@ function cpuOf(relay) {
 }
 
 /** load() plus the relay's CPU time per request (warm-up included): a figure that holds when the machine is busy */
-async function measured(relay, url) {
+async function measured(relay, url, peer) {
   const c0 = await cpuOf(relay);
+  const peer0 = cpuOfPid(peer.child.pid);
+  const load0 = process.cpuUsage();
   const r = await load(url);
+  const own = process.cpuUsage(load0);
   r.cpuUsPerEvent = Math.round(((await cpuOf(relay)) - c0) / r.requests);
+  // the other two processes on the machine's two cores: the load generator (this one) and the peer
+  r.loadUsPerEvent = Math.round((own.user + own.system) / r.requests);
+  r.peerUsPerEvent = Math.round((cpuOfPid(peer.child.pid) - peer0) / r.requests);
+  // no schedule of the three on two cores passes this rate
+  r.twoCoreBound = Math.round(2e6 / (r.cpuUsPerEvent + r.loadUsPerEvent + r.peerUsPerEvent));
   return r;
+}
+
+/** CPU time (user + system, all threads, µs) of a child process so far, from /proc; 0 where it is missing */
+function cpuOfPid(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 async function main() {
   const peer = await startPeer();
-  const results = { seconds: SECONDS, connections: CONNECTIONS, httpAdminRoot: ADMIN_ROOT, node: process.version, cpus: os.cpus().length, pairs: {} };
+  const results = { seconds: SECONDS, connections: CONNECTIONS, reference: REFERENCE, httpAdminRoot: ADMIN_ROOT, node: process.version, cpus: os.cpus().length, pairs: {} };
   // --profile <dir>: a CPU profile of the Node-RED process
   const nr = await startChild(NODE_RED_CHILD, { REPO_ROOT: repoRoot, ADMIN_ROOT, ...(PROFILE_DIR && process.env.HEAP ? { HEAPPROF: path.join(PROFILE_DIR, 'node-red.heapprofile') } : {}) }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
   try {
@@ -317,13 +363,13 @@ async function main() {
         await new Promise((resolve) => { nr.child.send({ deploy: flow }); nr.next((m) => m.deployed).then(resolve); });
         if (own) await listening(ownPort);
       }
-      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), TARGET: peer.url, MODE: mode === 'floor' || mode === 'core' ? 'sent' : delivery, CONNECTIONS: String(CONNECTIONS), ...(PROFILE_DIR && process.env.HEAP ? { HEAPPROF: path.join(PROFILE_DIR, 'raw-' + mode + '.heapprofile') } : {}) }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE_DIR, 'raw-' + mode)] : []);
+      const raw = await startChild(RAW_CHILD, { UNDICI: require.resolve('undici'), ...(REFERENCE === 'sdk' ? { SDK: require.resolve('cloudevents') } : {}), TARGET: peer.url, MODE: mode === 'floor' || mode === 'core' ? 'sent' : delivery, CONNECTIONS: String(CONNECTIONS), ...(PROFILE_DIR && process.env.HEAP ? { HEAPPROF: path.join(PROFILE_DIR, 'raw-' + mode + '.heapprofile') } : {}) }, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE_DIR, 'raw-' + mode)] : []);
       const runs = [];
       try {
         for (let r = 0; r < RUNS; r++) {
           // interleaved, raw first
-          const rawR = await measured(raw, raw.url);
-          const pkgR = await measured(nr, target);
+          const rawR = await measured(raw, raw.url, peer);
+          const pkgR = await measured(nr, target, peer);
           runs.push({
             raw: rawR, package: pkgR, throughputRatio: +(pkgR.eventsPerSec / rawR.eventsPerSec).toFixed(2), p99Ratio: +(pkgR.p99ms / rawR.p99ms).toFixed(2),
             cpuRatio: +(pkgR.cpuUsPerEvent / rawR.cpuUsPerEvent).toFixed(2),
