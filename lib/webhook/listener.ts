@@ -119,6 +119,14 @@ export interface ListenerLease {
   release(): Promise<void>;
 }
 
+/**
+ * A refusal known at once, delivered a turn later as a failed listen would be: a node acquiring
+ * while its flow starts reports it once the flow (its Catch nodes) is complete.
+ */
+function rejectLater(err: Error): Promise<void> {
+  return new Promise<void>((_, reject) => setImmediate(() => reject(err)));
+}
+
 function keyOf(a: ListenerAddress): string {
   return `${a.host ?? "*"}|${a.port}`;
 }
@@ -158,23 +166,35 @@ export class ListenerPool {
     let ready: Promise<void>;
     let added = false;
     if (entry !== undefined && entry.tlsId !== tlsId) {
-      ready = Promise.reject(
+      ready = rejectLater(
         new TlsMismatchError(
           `port ${address.port} is already served by cloudevent-in nodes ${entry.tlsId === "" ? "without TLS" : "with another TLS configuration"}; ` +
             "every node on one port must use the same TLS setting",
         ),
       );
     } else {
+      let unusable: unknown;
       if (entry === undefined) {
-        entry = this.open(key, tlsId, address);
-        this.entries.set(key, entry);
+        try {
+          entry = this.open(key, tlsId, address);
+          this.entries.set(key, entry);
+        } catch (err) {
+          // Node refuses the certificate, key or passphrase when the server is made
+          unusable = err;
+        }
       }
-      try {
-        entry.registry.add(receiver);
-        added = true;
-        ready = entry.ready;
-      } catch (err) {
-        ready = Promise.reject(err instanceof PathInUseError ? err : new Error(String(err)));
+      if (entry === undefined) {
+        const reason = unusable instanceof Error ? unusable.message : String(unusable);
+        const err = new ListenError(`cannot serve HTTPS on port ${address.port}: the TLS certificate or key is not usable (${reason})`, "ERR_TLS_CONFIG");
+        ready = rejectLater(err);
+      } else {
+        try {
+          entry.registry.add(receiver);
+          added = true;
+          ready = entry.ready;
+        } catch (err) {
+          ready = rejectLater(err instanceof PathInUseError ? err : new Error(String(err)));
+        }
       }
     }
     ready.catch(() => undefined); // the caller may look later; never an unhandled rejection

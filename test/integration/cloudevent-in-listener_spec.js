@@ -122,6 +122,29 @@ describe('cloudevent-in on a port of its own, in Node-RED', function () {
     }
   });
 
+  it('a tls-config whose certificate Node refuses: red status and a catchable error; a good one on the same port serves after the next deploy', async () => {
+    const port = await freePort();
+    await nr.deploy([
+      { id: TAB, type: 'tab' },
+      { id: 'tlsbad', type: 'tls-config', cert: '', key: '', ca: '', credentials: { certdata: '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n', keydata: 'not a key' } },
+      ceNode('badtls', '/badtls', { port: String(port), tls: 'tlsbad' }), sinkNode('badtls-sink', 'badtls', TAB),
+      { id: 'catcher', type: 'catch', z: TAB, scope: null, uncaught: false, wires: [['catch-sink']] }, sinkNode('catch-sink', 'caught', TAB),
+    ]);
+    await nr.waitFor(() => nr.status('badtls')?.fill === 'red', 10000, 'red status');
+    nr.status('badtls').text.should.match(new RegExp(`cannot serve HTTPS on port ${port}: the TLS certificate or key is not usable`));
+    await nr.sinks.until(() => nr.sinks.get('caught').length === 1, 5000, 'the caught error');
+    (await refused(port)).should.be.true();
+    (await fetch(`${nr.url}/settings`)).status.should.equal(200);
+    const { key, cert } = selfSignedCert();
+    await nr.deploy([
+      { id: TAB, type: 'tab' },
+      { id: 'tlsgood', type: 'tls-config', cert: '', key: '', ca: '', credentials: { certdata: String(cert), keydata: String(key) } },
+      ceNode('badtls', '/badtls', { port: String(port), tls: 'tlsgood' }), sinkNode('badtls-sink', 'badtls', TAB),
+    ]);
+    await nr.waitFor(() => nr.status('badtls')?.fill === 'green', 10000, 'listening');
+    (await post(`https://127.0.0.1:${port}/badtls`, CE, '', { ca: cert })).status.should.equal(202);
+  });
+
   it('two nodes on one port with different TLS settings: the second gets a clear error, the first keeps serving', async () => {
     const port = await freePort();
     const { key, cert } = selfSignedCert();

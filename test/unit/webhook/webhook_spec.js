@@ -768,6 +768,33 @@ describe('lib/webhook ListenerPool: cloudevent-in on a port of its own (issue 16
     x.received.length.should.equal(1);
   });
 
+  it('a certificate or key Node refuses rejects ready with a clear ListenError (no throw); the port can be served afterwards', async () => {
+    pool = new ListenerPool();
+    const port = await freePort();
+    const { key, cert } = selfSignedCert();
+    // a key that is not the certificate's
+    const otherKey = require('node:crypto').generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+    for (const [tls, what] of [
+      [{ id: 'bad-1', key: 'garbage', cert: 'garbage' }, 'not PEM'],
+      [{ id: 'bad-2', key: otherKey, cert }, 'key of another certificate'],
+      [{ id: 'bad-3', key, cert: String(cert).slice(0, 200) }, 'truncated certificate'],
+    ]) {
+      let lease;
+      (() => (lease = pool.acquire({ port, host: '127.0.0.1', tls }, receiverWith({ path: '/a' }).r))).should.not.throw(what);
+      const err = await lease.ready.then(() => null, (e) => e);
+      should.exist(err, what);
+      err.should.be.instanceOf(ListenError);
+      err.code.should.equal('ERR_TLS_CONFIG');
+      err.message.should.match(new RegExp(`cannot serve HTTPS on port ${port}: the TLS certificate or key is not usable`));
+      pool.size.should.equal(0);
+      await lease.release();
+      (await refused(port)).should.be.true();
+    }
+    const good = pool.acquire({ port, host: '127.0.0.1', tls: { id: 'good', key, cert } }, receiverWith({ path: '/a' }).r);
+    await good.ready;
+    await good.release();
+  });
+
   it('closes within ~2 s with idle keep-alive and busy connections open; 50 acquire/release cycles leave no server or handle', async () => {
     pool = new ListenerPool();
     const port = await freePort();
