@@ -78,7 +78,9 @@ export interface ListenerLimits {
 
 /** A socket the pool has seen a request on (its first-request timer is off). */
 const SERVED = Symbol("served");
-type TrackedSocket = Socket & { [SERVED]?: true };
+/** A TLS socket whose handshake completed. */
+const SECURE = Symbol("secure");
+type TrackedSocket = Socket & { [SERVED]?: true; [SECURE]?: true };
 
 const NOT_FOUND = JSON.stringify({ error: "no cloudevent-in endpoint at this path" });
 
@@ -255,19 +257,34 @@ export class ListenerPool {
     server.requestTimeout = 0;
     server.maxRequestsPerSocket = LISTENER_LIMITS.maxRequestsPerSocket;
     server.maxConnections = maxConnections;
+    // every TCP connection, TLS ones from before their handshake too: closing destroys them all
     const sockets = new Set<Socket>();
-    server.on(tls === undefined ? "connection" : "secureConnection", (s: Socket) => {
+    server.on("connection", (s: Socket) => {
       sockets.add(s);
-      // Node's server destroys a socket whose timeout fires before a request began
-      s.setTimeout(firstRequestTimeoutMs);
       s.once("close", () => sockets.delete(s));
+      // Node's server destroys a socket whose timeout fires before a request began (for HTTPS
+      // the handshake has its own timeout, then the same on the secure socket)
+      if (tls === undefined) s.setTimeout(firstRequestTimeoutMs);
     });
-    // a client that breaks the protocol or TLS handshake: drop it, never throw
-    // (with the status Node's own server would give: 431 for headers over the limit, 408 for a
-    // request that took too long, 400 for the rest)
-    server.on("clientError", (err: Error, socket: Socket) => {
-      if (socket.writable && !socket.destroyed) socket.end(clientErrorAnswer(err));
-      else socket.destroy();
+    if (tls !== undefined) {
+      server.on("secureConnection", (s: TrackedSocket) => {
+        s[SECURE] = true;
+        s.setTimeout(firstRequestTimeoutMs);
+      });
+    }
+    // a client that breaks the protocol or the TLS handshake: drop it, never throw. An HTTP
+    // error gets the status Node's own server would give (431 for headers over the limit, 408 for
+    // a request that took too long, 400 for the rest); a connection whose handshake failed or
+    // timed out has no channel for an answer and is destroyed (ending it would wait for a
+    // handshake that never comes, and keep the socket, and the port's close, waiting)
+    server.on("clientError", (err: Error, socket: TrackedSocket) => {
+      if ((tls === undefined || socket[SECURE] === true) && socket.writable && !socket.destroyed) {
+        socket.end(clientErrorAnswer(err));
+        // a peer that does not read the answer does not keep the socket
+        setTimeout(() => socket.destroy(), LISTENER_LIMITS.closeGraceMs).unref();
+      } else {
+        socket.destroy();
+      }
     });
     server.on("tlsClientError", () => undefined);
     const previous = this.closing.get(key);

@@ -882,6 +882,40 @@ describe('lib/webhook ListenerPool: cloudevent-in on a port of its own (issue 16
     agent.destroy();
   });
 
+  it('HTTPS: a connection that never completes the handshake, or sends no request after it, is closed after firstRequestTimeout; closing does not wait for either', async () => {
+    const tls = require('node:tls');
+    pool = new ListenerPool({ firstRequestTimeoutMs: 400 });
+    const port = await freePort();
+    const { key, cert } = selfSignedCert();
+    const x = receiverWith({ path: '/s' });
+    let lease = pool.acquire({ port, host: '127.0.0.1', tls: { id: 'tls-idle', key, cert } }, x.r);
+    await lease.ready;
+    const noHandshake = await rawConnection(port);
+    const idleSecure = await new Promise((resolve, reject) => {
+      const t0 = Date.now();
+      const s = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+      s.on('error', () => {});
+      const closed = new Promise((r) => s.on('close', () => r({ ms: Date.now() - t0 })));
+      s.once('secureConnect', () => resolve({ closed }));
+      s.once('error', reject);
+    });
+    const [a, b] = await Promise.all([noHandshake.closed, idleSecure.closed]);
+    a.ms.should.be.within(300, 3000);
+    b.ms.should.be.within(300, 3000);
+    // the same with a long timeout: release must not wait for a handshake that never comes
+    await lease.release();
+    pool = new ListenerPool({ firstRequestTimeoutMs: 60000 });
+    lease = pool.acquire({ port, host: '127.0.0.1', tls: { id: 'tls-idle', key, cert } }, x.r);
+    await lease.ready;
+    const stuck = await rawConnection(port);
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await lease.release();
+    (Date.now() - t0).should.be.below(2500);
+    (await stuck.closed).ms.should.be.below(5000);
+    (await refused(port)).should.be.true();
+  });
+
   it('maxConnections: connections beyond it are closed on arrival; the port serves again once they go', async () => {
     pool = new ListenerPool({ maxConnections: 5, firstRequestTimeoutMs: 60000 });
     const port = await freePort();
