@@ -13,9 +13,9 @@
  * login/logout events, EventEx alarms, tasks, a few reconfigurations with device changes).
  */
 const fs = require('node:fs');
-const path = require('node:path');
 const { XmlScanner } = require('../dist/lib/vsphere/xml-scan');
 const ed = require('../dist/lib/vsphere/event-data');
+const { mixedPage } = require('./mixed-page');
 
 ed.setUnknownClassLogger(undefined); // the fixture's xsd:anyURI argument is expected
 
@@ -25,46 +25,6 @@ function arg(name, dflt) {
 }
 const ROUNDS = Number(arg('rounds', 5));
 const SECONDS = Number(arg('seconds', 1));
-
-// class (key in the fixture) -> share of the page
-const MIX = [
-  [1001, 22], // VmPoweredOnEvent
-  [1008, 14], // UserLoginSessionEvent
-  [1004, 12], // EventEx, one argument
-  [1003, 4], // EventEx, many arguments and a fault
-  [1006, 10], // TaskEvent with a full TaskInfo
-  [1007, 10], // AlarmStatusChangedEvent
-  [1005, 5], // ExtendedEvent
-  [1010, 5], // VmRelocatedEvent
-  [1011, 6], // HostConnectionLostEvent
-  [1012, 4], // DatastoreRenamedEvent
-  [1009, 3], // VmBeingCreatedEvent
-  [1002, 5], // VmReconfiguredEvent with 4 device changes
-];
-
-function mixedPage() {
-  const src = fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'event-data', 'events.xml'), 'utf8');
-  const head = src.slice(0, src.indexOf('<returnval'));
-  const tail = src.slice(src.lastIndexOf('</returnval>') + '</returnval>'.length);
-  const byKey = new Map();
-  for (const m of src.matchAll(/<returnval[\s\S]*?<\/returnval>/g)) {
-    const k = /<key>\s*(\d+)\s*<\/key>/.exec(m[0]);
-    if (k) byKey.set(Number(k[1]), m[0]);
-  }
-  const total = MIX.reduce((s, [, w]) => s + w, 0);
-  const parts = [];
-  let key = 5000;
-  for (const [k, w] of MIX) {
-    const n = Math.round((1000 * w) / total);
-    for (let i = 0; i < n; i++) parts.push(byKey.get(k).replace(/<key>[^<]*<\/key>/, `<key>${key++}</key>`));
-  }
-  // interleave deterministically
-  for (let i = parts.length - 1; i > 0; i--) {
-    const j = (i * 7919) % (i + 1);
-    [parts[i], parts[j]] = [parts[j], parts[i]];
-  }
-  return head + parts.join('') + tail;
-}
 
 function parsePage(xml) {
   const events = [];

@@ -16,6 +16,7 @@ const BENCHES = {
   "delivery-knative": ["delivery-knative.js"],
   "eventbridge-out": ["eventbridge-out.js"],
   relay: ["relay.js"],
+  "worker-handoff": ["worker-handoff.js", "200000", "3"],
 };
 
 const wanted = process.argv.slice(2);
