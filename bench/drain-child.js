@@ -17,6 +17,7 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const http = require("http");
+const { mainThreadCpuUs } = require("./proc-cpu");
 
 async function main() {
   const [address, username, password, countText, beginTime, delivery = "sent", sinkUrl] = process.argv.slice(2);
@@ -108,18 +109,8 @@ async function main() {
   if (sinkUrl) {
     const stopped = new Promise((resolve) => process.on("message", (m) => m && m.stop && resolve()));
     process.send({ startedAt: performance.timeOrigin + performance.now() });
-    // the main thread's own CPU time (the JavaScript; garbage-collector helpers excluded), from /proc
-    const mainCpu = () => {
-      try {
-        const st = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-        const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-        return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
-      } catch {
-        return NaN;
-      }
-    };
     const cpu0 = process.cpuUsage();
-    const main0 = mainCpu();
+    const main0 = mainThreadCpuUs();
     await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: "full" });
     // HEAPSNAP=<file> with a sink: the snapshot HEAPSNAP_AFTER ms (default 10 s) after the deploy
     if (process.env.HEAPSNAP) setTimeout(() => require("v8").writeHeapSnapshot(process.env.HEAPSNAP), Number(process.env.HEAPSNAP_AFTER || 10000)).unref();
@@ -127,7 +118,7 @@ async function main() {
     clearInterval(mem);
     const cpu = process.cpuUsage(cpu0);
     await writeProfile();
-    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024, cpuUsPerEvent: (cpu.user + cpu.system) / count, mainThreadUsPerEvent: (mainCpu() - main0) / count });
+    process.send({ maxRssMB: process.resourceUsage().maxRSS / 1024, cpuUsPerEvent: (cpu.user + cpu.system) / count, mainThreadUsPerEvent: (mainThreadCpuUs() - main0) / count });
     await RED.stop();
     fs.rmSync(userDir, { recursive: true, force: true });
     process.exit(0);

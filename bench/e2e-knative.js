@@ -17,19 +17,9 @@ const path = require("path");
 const { execFile, fork } = require("child_process");
 const { buildVcsim, startVcsim, goPoll } = require("../test/support/vcsim");
 const { startKnativePeer } = require("../test/support/knative-peer");
+const { processCpuUs } = require("./proc-cpu");
 
 const N = Number(process.argv[2] || 100000);
-
-/** CPU time (user + system, all threads) of another process so far, in µs; 0 where /proc is missing */
-function cpuOfPid(pid) {
-  try {
-    const stat = require("fs").readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // clock ticks (USER_HZ 100) -> µs
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * The whole machine's CPU per event during one drain: the simulator's and this process's (the
@@ -37,11 +27,11 @@ function cpuOfPid(pid) {
  * processes together need C µs per event cannot pass 2e6 / C events/s however it is scheduled.
  */
 async function withMachineCpu(sim, fn) {
-  const sim0 = cpuOfPid(sim.pid);
+  const sim0 = processCpuUs(sim.pid);
   const own0 = process.cpuUsage();
   const result = await fn();
   const own = process.cpuUsage(own0);
-  result.simulatorUsPerEvent = (cpuOfPid(sim.pid) - sim0) / N;
+  result.simulatorUsPerEvent = (processCpuUs(sim.pid) - sim0) / N;
   result.peerUsPerEvent = (own.user + own.system) / N;
   return result;
 }

@@ -42,6 +42,7 @@ const net = require('node:net');
 const { fork } = require('node:child_process');
 const undici = require('undici');
 const ce = require('../dist/lib/cloudevents');
+const { processCpuUs } = require('./proc-cpu');
 
 function arg(name, dflt) {
   const i = process.argv.indexOf('--' + name);
@@ -306,28 +307,17 @@ function cpuOf(relay) {
 /** load() plus the relay's CPU time per request (warm-up included): a figure that holds when the machine is busy */
 async function measured(relay, url, peer) {
   const c0 = await cpuOf(relay);
-  const peer0 = cpuOfPid(peer.child.pid);
+  const peer0 = processCpuUs(peer.child.pid);
   const load0 = process.cpuUsage();
   const r = await load(url);
   const own = process.cpuUsage(load0);
   r.cpuUsPerEvent = Math.round(((await cpuOf(relay)) - c0) / r.requests);
   // the other two processes on the machine's two cores: the load generator (this one) and the peer
   r.loadUsPerEvent = Math.round((own.user + own.system) / r.requests);
-  r.peerUsPerEvent = Math.round((cpuOfPid(peer.child.pid) - peer0) / r.requests);
+  r.peerUsPerEvent = Math.round((processCpuUs(peer.child.pid) - peer0) / r.requests);
   // no schedule of the three on two cores passes this rate
   r.twoCoreBound = Math.round(2e6 / (r.cpuUsPerEvent + r.loadUsPerEvent + r.peerUsPerEvent));
   return r;
-}
-
-/** CPU time (user + system, all threads, µs) of a child process so far, from /proc; 0 where it is missing */
-function cpuOfPid(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 async function main() {

@@ -1,8 +1,8 @@
 'use strict';
 /*
  * What moving page decoding and conversion to a worker thread would save the main thread
- * (decision 0019, question 3), measured with real worker threads on the mixed page of
- * bench/event-data.js. Each mode runs in a child process of its own, alternating, N events:
+ * (decision 0019, question 3), measured with real worker threads on the converter benchmarks'
+ * mixed page (bench/mixed-page.js). Each mode runs in a child process of its own, alternating, N events:
  *
  *   inline   the main thread scans the page (XmlScanner, 8 KiB pieces as the reader does) and
  *            converts every event (eventToJson): what vcenter-in does today
@@ -16,8 +16,13 @@
  *   npm run build && node bench/worker-handoff.js [events=200000] [rounds=3]
  */
 const { fork } = require('node:child_process');
-const fs = require('node:fs');
+const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
+const { EventPageDecoder } = require('../dist/lib/vsphere/event-page');
+const ed = require('../dist/lib/vsphere/event-data');
 const { mixedPage } = require('./mixed-page');
+const { mainThreadCpuUs } = require('./proc-cpu');
+
+ed.setUnknownClassLogger(undefined); // the fixture's xsd:anyURI argument is expected
 
 const CHILD = process.argv[2] === '--child';
 const N = Number((CHILD ? process.argv[4] : process.argv[2]) || 200_000);
@@ -33,9 +38,6 @@ function pageBytes() {
 
 /** decode and convert one page, handing out converted events a piece (8 KiB) at a time */
 function decodePage(page, onEvents) {
-  const { EventPageDecoder } = require('../dist/lib/vsphere/event-page');
-  const ed = require('../dist/lib/vsphere/event-data');
-  ed.setUnknownClassLogger(undefined);
   const dec = new EventPageDecoder();
   const convert = (evs) => {
     const out = [];
@@ -48,12 +50,6 @@ function decodePage(page, onEvents) {
   }
   const last = dec.end();
   if (last.length > 0) onEvents(convert(last));
-}
-
-function mainThreadCpuUs() {
-  const st = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
 }
 
 /** the least the main thread does with an event it receives: read its fields */
@@ -75,7 +71,6 @@ async function child(mode) {
       if (p % 4 === 3) await new Promise((r) => setImmediate(r));
     }
   } else {
-    const { Worker } = require('node:worker_threads');
     const taken = new Int32Array(new SharedArrayBuffer(4));
     const w = new Worker(__filename, { workerData: { pages, taken } });
     await new Promise((resolve, reject) => {
@@ -86,6 +81,7 @@ async function child(mode) {
         Atomics.notify(taken, 0);
       });
       w.on('error', reject);
+      w.on('exit', (code) => reject(new Error(`the worker exited (${code}) before it was done`)));
     });
     await w.terminate();
   }
@@ -102,7 +98,6 @@ async function child(mode) {
 }
 
 function workerMain() {
-  const { parentPort, workerData } = require('node:worker_threads');
   const page = pageBytes();
   const { taken } = workerData;
   let sent = 0;
@@ -144,9 +139,8 @@ async function main() {
   console.log(JSON.stringify(out, null, 2));
 }
 
-const { isMainThread } = require('node:worker_threads');
 if (!isMainThread) workerMain();
-else if (process.argv[2] === '--child') {
+else if (CHILD) {
   // argv: --child <mode> <events>
   child(process.argv[3]).catch((err) => {
     console.error(err);
